@@ -1,0 +1,56 @@
+# Everything a fresh machine needs: `make run` and `make test` build .venv themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PO     := $(wildcard i18n/locales/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: install catalogs run test lint typecheck pytest messages flows-check bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+# Compiled catalogs are build output (not committed); pybabel is Babel's own CLI.
+i18n/locales/%/LC_MESSAGES/messages.mo: i18n/locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --use-fuzzy -d i18n/locales -D messages -l $*
+
+catalogs: $(MO)
+
+# Re-extract the source strings (i18n/messages.py) and merge them into every catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F i18n/babel.cfg -k N_ --no-location --sort-output \
+	  --project=ntswatch --copyright-holder="NTS-Mekong Watch" -o i18n/messages.pot i18n
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i i18n/messages.pot -d i18n/locales -D messages
+
+run: install catalogs
+	$(BIN)/ntswatch run
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install catalogs
+	$(BIN)/python -m pytest
+
+flows-check: install catalogs
+	$(BIN)/ntswatch flows check
+
+test: install catalogs
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/ntswatch flows check --quiet
+	$(BIN)/python -m pytest
+
+bench: install catalogs
+	$(BIN)/python bench/gateway_path.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache $(MO)
