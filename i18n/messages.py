@@ -1,0 +1,71 @@
+"""Every text a reporter or an officer reads, by key, in English source form.
+
+`pybabel extract -k N_` (the Makefile's `messages` target) turns the marked strings into
+`i18n/messages.pot`; the th, lo, km and en catalogs under `i18n/locales/` translate them.
+Reporter-facing texts must fit two SMS parts (134 UTF-16 units in UCS-2): `ntswatch flows check`
+measures every one in every language.
+"""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Mark `text` for extraction without translating it here."""
+    return text
+
+
+# Texts sent to reporters by SMS, USSD or chat.
+REPORTER: dict[str, str] = {
+    "ask_category": N_(
+        "NTS-Mekong Watch: what to report? Reply 1 Trafficking 2 Drugs 3 Illegal crossing 4 Smuggling 5 Other"
+    ),
+    "ask_place": N_("Where? Send the village, tambon or district name."),
+    "ask_when": N_("When? Reply 1 Happening now 2 Earlier today 3 Before today"),
+    "ask_details": N_("What did you see? Tell us briefly: how many people, vehicles, boats, time."),
+    "confirm": N_("{category} at {place}, {when}: {details} Reply 1 send, 0 change, 9 cancel"),
+    "not_understood": N_("Sorry, we did not understand."),
+    "place_not_found": N_("We could not find that place. Try the district or tambon name, e.g. Tha Uthen."),
+    "report_received": N_(
+        "Thank you. Report received, ticket {ticket}. Send STATUS {ticket} to follow it. Your name stays secret."
+    ),
+    "cancelled": N_("Report cancelled. Send REPORT to start again."),
+    "restarted": N_("Your last report was not finished in time, so we start again."),
+    "status_reply": N_("Ticket {ticket}: {status}"),
+    "status_unknown": N_("No report with ticket {ticket}. Please check the number."),
+    "status_ask_ticket": N_("Send STATUS and your ticket number, e.g. STATUS 100017."),
+    "stopped": N_("OK, we will send you nothing more. Send REPORT to report again."),
+    "forgotten": N_("Your number and conversation were deleted. Your reports stay, without your name."),
+    "language_set": N_("OK, we will write to you in English."),
+    "unsupported_script": N_("We read Thai, Lao, Khmer and English. Send REPORT to start."),
+}
+
+# Words that fill the reporter texts above.
+WORDS: dict[str, str] = {
+    "cat_trafficking": N_("Human trafficking"),
+    "cat_drugs": N_("Drugs"),
+    "cat_migration": N_("Illegal crossing"),
+    "cat_smuggling": N_("Smuggling"),
+    "cat_other": N_("Other"),
+    "when_now": N_("happening now"),
+    "when_today": N_("earlier today"),
+    "when_earlier": N_("before today"),
+    "status_received": N_("received, on its way to the centre"),
+    "status_new": N_("with the district centre"),
+    "status_acknowledged": N_("the centre has seen it"),
+    "status_assigned": N_("an officer is on it"),
+    "status_closed": N_("closed"),
+}
+
+# Texts read by the district working group in alerts and the inbox.
+ALERT: dict[str, str] = {
+    "alert_title": N_("New report {ticket}"),
+    "alert_place": N_("Place"),
+    "alert_when": N_("When"),
+    "alert_received": N_("Received"),
+    "alert_details": N_("Details"),
+    "alert_reporter": N_("Reporter"),
+    "alert_channel": N_("Channel"),
+    "alert_unresolved": N_("Place not found in the gazetteer, please check"),
+}
+
+ALL: dict[str, str] = {**REPORTER, **WORDS, **ALERT}

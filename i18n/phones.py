@@ -1,0 +1,36 @@
+"""Phone numbers to E.164 with `phonenumbers`: Thai, Lao and Cambodian SIMs all roam across this border."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+# Regions tried, in order, for a number written without a country code.
+BORDER_REGIONS: tuple[str, ...] = ("TH", "LA", "KH")
+
+
+def to_e164(raw: str, default_region: str = "TH") -> str | None:
+    """Return `raw` as an E.164 number (+66…, +856…, +855…), or None when it is not a valid number."""
+    from i18n.normalize import normalize_text
+
+    text = normalize_text(raw)
+    if not text:
+        return None
+    regions = (default_region, *[r for r in BORDER_REGIONS if r != default_region])
+    for region in regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if text.startswith("+"):
+            break  # an explicit country code that is not valid will not become valid elsewhere
+    return None
+
+
+def country_language(e164: str) -> str | None:
+    """The reporter language suggested by a number's country code (a hint only; script wins)."""
+    for prefix, lang in (("+856", "lo"), ("+855", "km"), ("+66", "th")):
+        if e164.startswith(prefix):
+            return lang
+    return None
