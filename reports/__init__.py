@@ -1,0 +1,1 @@
+"""The domain: reports, reporters, deliveries and the audit trail, and the places and centres they route to."""

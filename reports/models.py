@@ -1,0 +1,162 @@
+"""SQLAlchemy 2 models: reporters (pseudonymous), reports, inbound messages, deliveries, audit events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Category(enum.StrEnum):
+    """Canonical report categories; keypad numbers 1-5 select them in this order."""
+
+    TRAFFICKING = "trafficking"
+    DRUGS = "drugs"
+    MIGRATION = "migration"
+    SMUGGLING = "smuggling"
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    """Where a case stands: new → acknowledged → assigned → closed."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where one alert to one centre channel stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    RETRYING = "retrying"
+    DEAD = "dead"  # dead-lettered after the last attempt
+    SKIPPED = "skipped"  # the channel is not configured on this gateway
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Reporter(Base):
+    """A reporter known only by a keyed pseudonym; the contact address is encrypted and erasable."""
+
+    __tablename__ = "reporters"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # pseudonym "R-XXXXXXXXXX"
+    contact_enc: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    forgotten_at: Mapped[datetime | None]
+
+
+class Report(Base):
+    """One structured report, routed to one centre."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # made at intake, the idempotency key
+    ticket: Mapped[str] = mapped_column(String(16), unique=True)
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("reporters.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    when_code: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text, default="")
+    place_text: Mapped[str] = mapped_column(Text, default="")
+    tambon_code: Mapped[str | None] = mapped_column(String(6))
+    district_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    resolved_via: Mapped[str | None] = mapped_column(String(16))
+    center_id: Mapped[str] = mapped_column(String(32), index=True)
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW.value, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    received_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    """A message from a reporter that became part of a report; one row per provider message id."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_id", name="uq_inbound_provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[str] = mapped_column(String(128))
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One alert to one notify target of a centre; the outbound dedup ledger (one row per report+target)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("report_id", "target_key", name="uq_delivery_target"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    center_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    target_key: Mapped[str] = mapped_column(String(64))
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only trail; each row carries the hash of the previous one (chain checked by `audit verify`)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

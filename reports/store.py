@@ -1,0 +1,135 @@
+"""Persisting reports idempotently, and the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reports.models import AuditEvent, InboundMessage, Report, Reporter, utcnow
+
+GENESIS = "0" * 64
+
+
+def _event_hash(prev_hash: str, event: str, report_id: str | None, actor: str, detail: dict[str, Any],
+                created_at: datetime) -> str:
+    body = json.dumps([prev_hash, event, report_id, actor, detail, created_at.isoformat()],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def audit(session: Session, event: str, report_id: str | None, actor: str = "system",
+          detail: dict[str, Any] | None = None) -> AuditEvent:
+    """Append an event to the trail, chained to the previous event's hash (within the caller's transaction).
+
+    On PostgreSQL the table is locked for the append so two workers cannot chain onto the same row.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+    last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    prev = last or GENESIS
+    created = utcnow().replace(microsecond=0)
+    detail = detail or {}
+    row = AuditEvent(report_id=report_id, event=event, actor=actor, detail=detail, created_at=created,
+                     prev_hash=prev, hash=_event_hash(prev, event, report_id, actor, detail, created))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def verify_audit(session: Session) -> tuple[int, int | None]:
+    """Check the whole chain; return (rows checked, id of the first bad row or None)."""
+    prev = GENESIS
+    count = 0
+    for row in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+        count += 1
+        expected = _event_hash(prev, row.event, row.report_id, row.actor, row.detail, row.created_at)
+        if row.prev_hash != prev or row.hash != expected:
+            return count, row.id
+        prev = row.hash
+    return count, None
+
+
+def save_report(session: Session, payload: dict[str, Any], center_id: str, place: dict[str, Any] | None,
+                flags: list[str]) -> tuple[Report, bool]:
+    """Insert the report (and its reporter and messages) once; return (report, created).
+
+    Idempotent on the intake id: a retried job finds the row and changes nothing.
+    """
+    existing = session.get(Report, payload["id"])
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():  # a savepoint: losing a race must not abort the caller's transaction
+            report = _insert(session, payload, center_id, place, flags)
+    except IntegrityError:
+        # Another worker stored it first: keep theirs.
+        found = session.get(Report, payload["id"])
+        if found is None:
+            raise
+        return found, False
+    audit(session, "received", report.id, "gateway", {"channel": report.channel, "ticket": report.ticket})
+    audit(session, "routed", report.id, "worker", {"center": center_id, "district": report.district_code,
+                                                   "via": report.resolved_via, "flags": flags})
+    return report, True
+
+
+def _insert(session: Session, payload: dict[str, Any], center_id: str, place: dict[str, Any] | None,
+            flags: list[str]) -> Report:
+    reporter = session.get(Reporter, payload["reporter"])
+    if reporter is None:
+        reporter = Reporter(id=payload["reporter"], channel=payload["channel"], language=payload["language"],
+                            report_count=0)
+        session.add(reporter)
+    reporter.contact_enc = payload.get("contact") or reporter.contact_enc
+    reporter.channel = payload["channel"]
+    reporter.language = payload["language"]
+    reporter.report_count = (reporter.report_count or 0) + 1
+    reporter.forgotten_at = None
+    session.flush()  # the reporter row first: no ORM relationships tell the unit of work the FK order
+    place = place or {}
+    location = payload.get("location") or (None, None)
+    received = datetime.fromtimestamp(float(payload["received_at"]), UTC)
+    report = Report(
+        id=payload["id"],
+        ticket=payload["ticket"],
+        reporter_id=reporter.id,
+        channel=payload["channel"],
+        language=payload["language"],
+        category=payload["category"],
+        when_code=payload.get("when") or "now",
+        details=payload.get("details", ""),
+        place_text=payload.get("place_text", ""),
+        tambon_code=place.get("tambon_code"),
+        district_code=place.get("district_code"),
+        province_code=place.get("province_code"),
+        resolved_via=place.get("via"),
+        lat=location[0],
+        lon=location[1],
+        center_id=center_id,
+        flags=flags,
+        received_at=received,
+    )
+    session.add(report)
+    session.flush()
+    for m in payload.get("messages", []):
+        session.add(InboundMessage(channel=payload["channel"], provider_id=str(m["id"]), report_id=report.id,
+                                   text=m.get("text", ""), received_at=datetime.fromtimestamp(m["at"], UTC)))
+    session.flush()
+    return report
+
+
+def forget_reporter(session: Session, reporter_id: str) -> bool:
+    """Erase a reporter's contact details; their reports stay, pseudonymous."""
+    reporter = session.get(Reporter, reporter_id)
+    if reporter is None:
+        return False
+    reporter.contact_enc = None
+    reporter.forgotten_at = utcnow()
+    audit(session, "forgotten", None, "reporter", {"reporter": reporter_id})
+    return True
