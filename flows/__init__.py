@@ -1,0 +1,1 @@
+"""The conversation engine: flows defined as data (YAML), one engine for every channel."""

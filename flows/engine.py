@@ -1,0 +1,382 @@
+"""The conversation engine: one inbound message in, one reply out, for every channel.
+
+State lives in Redis (conversation and reporter profile, keyed by pseudonym, never by number). A completed
+report is written to Redis and queued for the workers in the same pipeline; the request path makes no
+database call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from flows import keys
+from flows.definitions import Flow, Step, load_flow
+from flows.inbound import Inbound
+from flows.parse import (
+    Command,
+    Slots,
+    parse_category,
+    parse_command,
+    parse_place,
+    parse_report,
+    parse_ticket,
+    parse_when,
+)
+from i18n import DEFAULT_LANGUAGE
+from i18n.catalog import text as t
+from i18n.normalize import normalize_text
+from i18n.phones import country_language
+from i18n.script import detect_language
+from i18n.sms import MAX_REPLY_PARTS, budget_units, truncate_to_units, utf16_units
+from reports.identity import encrypt_contact, pseudonym
+from reports.places import Gazetteer, Place
+from reports.tickets import FIRST_SEQUENCE, is_valid_ticket, make_ticket
+from workers.queue import enqueue_report
+
+CONVERSATION_TTL_S = 7 * 86400  # kept past the timeout so a late reply gets a polite restart
+PROFILE_TTL_S = 365 * 86400
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _profile_fields(profile: dict[str, str], lang: str) -> dict[Any, Any]:
+    return {**profile, "lang": lang}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the engine says back, in the reporter's language; `ticket` is set when a report completed."""
+
+    text: str
+    language: str
+    ticket: str | None = None
+    report_id: str | None = None
+
+
+class Engine:
+    """Runs a flow for each reporter."""
+
+    def __init__(self, redis: Redis, gazetteer: Gazetteer, secret_key: str, flow: Flow | None = None,
+                 clock: Any = time.time) -> None:
+        self.redis = redis
+        self.gazetteer = gazetteer
+        self.secret_key = secret_key
+        self.flow = flow or load_flow()
+        self.clock = clock
+
+    # -- entry point ----------------------------------------------------------------------------------------
+    def handle(self, msg: Inbound) -> Reply:
+        """Advance the reporter's conversation with `msg` and return the reply."""
+        pid = pseudonym(self.secret_key, msg.address)
+        text = normalize_text(msg.text)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(keys.conversation(pid))
+        pipe.hgetall(keys.profile(pid))
+        raw_state, raw_profile = pipe.execute()
+        profile = {k.decode(): v.decode() for k, v in (raw_profile or {}).items()}
+        state: dict[str, Any] | None = json.loads(raw_state) if raw_state else None
+
+        command = parse_command(text)
+        # The answer to "where?" is a place name, often in another script ("Poipet"): it says nothing about
+        # the reporter's language.
+        answering_place = state is not None and state.get("step") == "place" and "lang" in profile
+        lang = profile["lang"] if answering_place and command is None else self._language(text, profile, msg, command)
+        if lang == "other":
+            lang = profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE
+            return self._say(pid, profile, lang, state, "unsupported_script")
+
+        restarted = False
+        if state is not None and self.clock() - state["updated"] > self.flow.timeout_s:
+            state, restarted = None, True
+
+        if command is not None and command.name == "report" and state is not None:
+            state = None  # "แจ้ง …" in the middle of a conversation starts a new report
+        if command is not None:
+            reply = self._command(pid, profile, lang, state, command, msg)
+            if reply is not None:
+                return reply
+
+        if state is None:
+            reply = self._start(pid, profile, lang, text, msg)
+        else:
+            reply = self._answer(pid, profile, lang, state, text, msg)
+        if restarted and reply.ticket is None:
+            reply = Reply(self._join(t(lang, "restarted"), reply.text), lang)
+        return reply
+
+    # -- language -------------------------------------------------------------------------------------------
+    def _hint(self, msg: Inbound) -> str | None:
+        if msg.language_hint in ("th", "lo", "km", "en"):
+            return msg.language_hint
+        return country_language(msg.address) if msg.address.startswith("+") else None
+
+    def _language(self, text: str, profile: dict[str, str], msg: Inbound, command: Command | None) -> str:
+        if command is not None and command.name == "language" and command.language:
+            return command.language
+        detected = detect_language(text)
+        remembered = profile.get("lang")
+        if detected in ("th", "lo", "km"):
+            return detected
+        if detected == "other":
+            return "other"
+        if detected == "en" and (command is None or remembered is None):
+            # Latin letters: English, unless it is only a command word (STATUS) from a Lao or Khmer reporter.
+            return "en"
+        return remembered or self._hint(msg) or DEFAULT_LANGUAGE
+
+    # -- commands -------------------------------------------------------------------------------------------
+    def _command(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None,
+                 command: Command, msg: Inbound) -> Reply | None:
+        if command.name == "status":
+            ticket = parse_ticket(command.rest)
+            if ticket is None:
+                return self._say(pid, profile, lang, state, "status_ask_ticket")
+            status = self.redis.get(keys.ticket(ticket)) if is_valid_ticket(ticket) else None
+            if status is None:
+                return self._say(pid, profile, lang, state, "status_unknown", ticket=ticket)
+            return self._say(pid, profile, lang, state, "status_reply", ticket=ticket,
+                             status=t(lang, f"status_{_str(status)}"))
+        if command.name == "language":
+            return self._say(pid, {**profile, "explicit": "1"}, lang, state, "language_set")
+        if command.name == "cancel" and state is not None:
+            return self._say(pid, profile, lang, None, "cancelled")
+        if command.name == "stop":
+            return self._say(pid, {**profile, "silent": "1"}, lang, None, "stopped")
+        if command.name == "forget":
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.delete(keys.conversation(pid), keys.profile(pid))
+            pipe.execute()
+            # Stored reports keep only the pseudonym; the worker erases the encrypted contact.
+            from workers.queue import get_queue
+
+            get_queue(self.redis).enqueue_call("workers.jobs.forget_reporter", args=(pid,),
+                                               job_id=f"forget-{pid}")
+            return Reply(t(lang, "forgotten"), lang)
+        if command.name == "back" and state is not None:
+            return self._back(pid, profile, lang, state)
+        return None  # "report", "yes" outside a question: handled by the flow
+
+    # -- the flow -------------------------------------------------------------------------------------------
+    def _start(self, pid: str, profile: dict[str, str], lang: str, text: str, msg: Inbound) -> Reply:
+        slots = parse_report(text, self.gazetteer)
+        state: dict[str, Any] = {
+            "flow": self.flow.id,
+            "slots": {},
+            "history": [],
+            "messages": [],
+            "started": self.clock(),
+            "updated": self.clock(),
+            "place_tries": 0,
+            "one_line": False,
+        }
+        self._remember(state, msg)
+        self._fill(state, slots, msg)
+        filled = state["slots"]
+        state["one_line"] = all(filled.get(k) for k in ("category", "place_text", "details"))
+        return self._next(pid, profile, lang, state, msg)
+
+    def _fill(self, state: dict[str, Any], slots: Slots, msg: Inbound) -> None:
+        s = state["slots"]
+        if slots.category and not s.get("category"):
+            s["category"] = slots.category
+            state["history"].append("category")
+        if slots.place_text and not s.get("place_text"):
+            s["place_text"] = slots.place_text
+            s["place"] = slots.place.as_dict() if slots.place else None
+            state["history"].append("place")
+        if msg.location and not s.get("place_text"):
+            lat, lon = msg.location
+            place = self.gazetteer.locate(lat, lon)
+            s["place_text"] = f"{lat:.5f},{lon:.5f}"
+            s["place"] = place.as_dict() if place else None
+            state["history"].append("place")
+        if msg.location:
+            s["location"] = list(msg.location)
+        if slots.when and not s.get("when"):
+            s["when"] = slots.when
+            state["history"].append("when")
+        if slots.details and not s.get("details"):
+            s["details"] = slots.details
+            state["history"].append("details")
+
+    def _missing(self, state: dict[str, Any]) -> Step | None:
+        s = state["slots"]
+        for step in self.flow.steps:
+            if step.expects == "confirm":
+                if state["one_line"] and step.one_line_skip:
+                    continue
+                return step
+            key = "place_text" if step.slot == "place" else step.slot
+            if s.get(key or ""):
+                continue
+            if state["one_line"] and step.one_line_default:
+                s[key or ""] = step.one_line_default
+                continue
+            return step
+        return None
+
+    def _next(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any], msg: Inbound,
+              prefix: str = "") -> Reply:
+        step = self._missing(state)
+        if step is None:
+            return self._complete(pid, profile, lang, state, msg)
+        state["step"] = step.id
+        if step.expects == "confirm":
+            body = self._confirm_text(lang, state, prefix)
+        else:
+            body = self._join(prefix, t(lang, step.prompt))
+        return self._say_text(pid, profile, lang, state, body)
+
+    def _answer(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any], text: str,
+                msg: Inbound) -> Reply:
+        step = self.flow.step(state["step"])
+        self._remember(state, msg)
+        s = state["slots"]
+        sorry = t(lang, "not_understood")
+        if step.expects == "confirm":
+            command = parse_command(text)
+            choice = text.strip()
+            if choice == "1" or (command is not None and command.name == "yes"):
+                return self._complete(pid, profile, lang, state, msg)
+            if choice == "0":
+                return self._back(pid, profile, lang, state)
+            if choice == "9":
+                return self._say(pid, profile, lang, None, "cancelled")
+            return self._next(pid, profile, lang, state, msg, prefix=sorry)
+        if text.strip() == "0":
+            return self._back(pid, profile, lang, state)
+        if step.expects == "category":
+            slots = parse_report(text, self.gazetteer)
+            if slots.category is None:
+                category, _ = parse_category(text, anywhere=True)
+                slots.category = category
+            if slots.category is None:
+                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+            self._fill(state, slots, msg)
+        elif step.expects == "place":
+            if msg.location:
+                self._fill(state, Slots(), msg)
+            else:
+                place = parse_place(text, self.gazetteer)
+                if place is None:
+                    state["place_tries"] += 1
+                    if state["place_tries"] < self.flow.max_place_tries:
+                        return self._say_text(pid, profile, lang, state, t(lang, step.retry_prompt or step.prompt))
+                # Unknown after the last try: keep the words; the fallback centre reads them.
+                s["place_text"] = text[:200]
+                s["place"] = place.as_dict() if place else None
+                state["history"].append("place")
+        elif step.expects == "when":
+            when = parse_when(text)
+            if when is None:
+                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+            s["when"] = when
+            state["history"].append("when")
+        elif step.expects == "text":
+            if not any(ch.isalnum() for ch in text):
+                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+            s["details"] = text[:1000]
+            state["history"].append("details")
+        return self._next(pid, profile, lang, state, msg)
+
+    def _back(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any]) -> Reply:
+        state["one_line"] = False
+        if state["history"]:
+            last = state["history"].pop()
+            state["slots"].pop(last, None)
+            if last == "place":
+                state["slots"].pop("place_text", None)
+                state["place_tries"] = 0
+        step = self._missing(state)
+        state["step"] = step.id if step else state.get("step")
+        body = self._confirm_text(lang, state, "") if step and step.expects == "confirm" else \
+            t(lang, step.prompt if step else "ask_category")
+        return self._say_text(pid, profile, lang, state, body)
+
+    def _confirm_text(self, lang: str, state: dict[str, Any], prefix: str) -> str:
+        s = state["slots"]
+        place = Place.from_dict(s["place"]) if s.get("place") else None
+        values = {
+            "category": t(lang, f"cat_{s['category']}"),
+            "place": self.gazetteer.describe(place, lang) if place and place.district_code else s["place_text"],
+            "when": t(lang, f"when_{s.get('when', 'now')}"),
+            "details": "",
+        }
+        frame = self._join(prefix, t(lang, "confirm", **values))
+        budget = budget_units(frame + "ก", MAX_REPLY_PARTS)  # reporter texts are UCS-2 in th/lo/km
+        if lang == "en" and not any(ord(c) > 127 for c in s.get("details", "")):
+            budget = budget_units("a", MAX_REPLY_PARTS)
+        room = budget - utf16_units(frame)
+        values["details"] = truncate_to_units(s.get("details", ""), max(room, 8))
+        return self._join(prefix, t(lang, "confirm", **values))
+
+    def _complete(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any],
+                  msg: Inbound) -> Reply:
+        report_id = str(uuid.uuid4())
+        seq = self.redis.pipeline(transaction=True)
+        seq.set(keys.TICKET_SEQUENCE, FIRST_SEQUENCE - 1, nx=True)
+        seq.incr(keys.TICKET_SEQUENCE)
+        ticket = make_ticket(int(seq.execute()[1]))
+        s = state["slots"]
+        payload = {
+            "id": report_id,
+            "ticket": ticket,
+            "reporter": pid,
+            "contact": encrypt_contact(self.secret_key, msg.address),
+            "channel": msg.channel,
+            "language": lang,
+            "category": s["category"],
+            "place_text": s.get("place_text", ""),
+            "place": s.get("place"),
+            "location": s.get("location"),
+            "when": s.get("when", "now"),
+            "details": s.get("details", ""),
+            "one_line": state["one_line"],
+            "messages": state["messages"],
+            "received_at": state["started"],
+        }
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.multi()  # explicit MULTI first: RQ's enqueue joins an open transaction, it cannot start one late
+        pipe.set(keys.intake(report_id), json.dumps(payload, ensure_ascii=False))
+        pipe.set(keys.ticket(ticket), "received", ex=90 * 86400)
+        pipe.delete(keys.conversation(pid))
+        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
+        pipe.expire(keys.profile(pid), PROFILE_TTL_S)
+        enqueue_report(self.redis, pipe, report_id)
+        pipe.execute()
+        return Reply(t(lang, self.flow.on_complete, ticket=ticket), lang, ticket=ticket, report_id=report_id)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
+        state["messages"].append({"id": msg.provider_id, "text": msg.text[:2000],
+                                  "at": msg.received_at.timestamp()})
+
+    @staticmethod
+    def _join(prefix: str, body: str) -> str:
+        return f"{prefix} {body}" if prefix else body
+
+    def _say(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None, key: str,
+             **values: object) -> Reply:
+        return self._say_text(pid, profile, lang, state, t(lang, key, **values))
+
+    def _say_text(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None,
+                  body: str) -> Reply:
+        """Save state and profile in one round trip, and reply."""
+        pipe = self.redis.pipeline(transaction=False)
+        if state is None:
+            pipe.delete(keys.conversation(pid))
+        else:
+            state["updated"] = self.clock()
+            pipe.set(keys.conversation(pid), json.dumps(state, ensure_ascii=False), ex=CONVERSATION_TTL_S)
+        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
+        pipe.expire(keys.profile(pid), PROFILE_TTL_S)
+        pipe.execute()
+        return Reply(body, lang)

@@ -1,0 +1,35 @@
+"""Redis key names, in one place (all under the `nts:` prefix; none contains a phone number)."""
+
+from __future__ import annotations
+
+TICKET_SEQUENCE = "nts:ticket:seq"
+
+
+def conversation(pid: str) -> str:
+    """The open conversation of a reporter (JSON)."""
+    return f"nts:conv:{pid}"
+
+
+def profile(pid: str) -> str:
+    """A reporter's remembered language and choices (hash)."""
+    return f"nts:profile:{pid}"
+
+
+def intake(report_id: str) -> str:
+    """A completed report waiting for the worker (JSON)."""
+    return f"nts:intake:{report_id}"
+
+
+def ticket(ticket_no: str) -> str:
+    """The status of a ticket, answered to STATUS without a database call."""
+    return f"nts:ticket:{ticket_no}"
+
+
+def dedup(channel: str, provider_id: str) -> str:
+    """Seen-marker of a provider message id, holding the reply given to it."""
+    return f"nts:dedup:{channel}:{provider_id}"
+
+
+def sending(delivery_id: str) -> str:
+    """Claim held while one worker sends one delivery (outbound dedup guard)."""
+    return f"nts:sending:{delivery_id}"
