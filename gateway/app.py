@@ -1,0 +1,44 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+
+from gateway.settings import Settings
+from gateway.web import api, center, health, webhooks
+from gateway.web.state import AppState
+from workers.context import Context
+
+
+def create_app(config: Settings | None = None, context: Context | None = None) -> Flask:
+    """Build the gateway app from settings (the environment by default)."""
+    settings = config or (context.settings if context else Settings.from_env())
+    ctx = context or Context(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["ntswatch"] = AppState(ctx)
+    for bp in (health.bp, webhooks.bp, api.bp, center.bp):
+        app.register_blueprint(bp)
+
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+        resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @app.errorhandler(413)
+    def _too_large(_exc: Exception) -> tuple[Response, int]:
+        from flask import jsonify
+
+        return jsonify(error=f"body larger than {settings.max_body_bytes} bytes"), 413
+
+    logging.getLogger("ntswatch").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,190 @@
+"""`ntswatch`: one console script for every process and operator task."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=os.environ.get("NTS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _with_dev_env() -> None:
+    """Let commands run beside `ntswatch run` pick up its development secrets (env vars still win)."""
+    from gateway.devstack import load_dev_env
+
+    for key, value in load_dev_env().items():
+        os.environ.setdefault(key, value)
+
+
+def cmd_web(_args: argparse.Namespace) -> int:
+    """Serve the gateway with gunicorn (threads, no fork per request)."""
+    from gunicorn.app.base import BaseApplication
+
+    from gateway.app import create_app
+    from gateway.settings import Settings
+    from reports.db import make_engine, upgrade
+
+    settings = Settings.from_env()
+    upgrade(make_engine(settings.database_url))
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", settings.bind)
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "2")))
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 8)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("accesslog", None)  # access logs would carry nothing useful and cost I/O
+
+        def load(self) -> object:
+            return create_app(settings)
+
+    _App().run()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run an RQ worker with the scheduler (retries, back-off)."""
+    from rq import SimpleWorker
+
+    from reports.db import upgrade
+    from workers.context import get_context
+    from workers.queue import get_queue
+
+    ctx = get_context()
+    upgrade(ctx.engine)
+    ctx.gazetteer  # noqa: B018 (load once before the first job, not inside it)
+    # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
+    # reloads the gazetteer each time). Jobs are short and idempotent; a crash is recovered by RQ.
+    worker = SimpleWorker([get_queue(ctx.redis)], connection=ctx.redis)
+    worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    """Run the Telegram bot (polling)."""
+    from bots.telegram import run_polling
+
+    return run_polling()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Chat as a villager over signed Twilio webhooks."""
+    from gateway.simulate import chat
+
+    _with_dev_env()
+    bind = os.environ.get("NTS_BIND", "127.0.0.1:8000")
+    return chat(args.url or f"http://{bind}", os.environ.get("TWILIO_AUTH_TOKEN", ""), args.lang, args.sender)
+
+
+def cmd_flows_check(args: argparse.Namespace) -> int:
+    """Measure every reporter text in every language."""
+    from flows.check import run_check
+
+    return run_check(quiet=args.quiet)
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    """List stored reports (pseudonymous)."""
+    from sqlalchemy import select
+
+    from reports.models import Report
+    from workers.context import get_context
+
+    ctx = get_context()
+    with ctx.sessions() as session:
+        query = select(Report).order_by(Report.created_at.desc()).limit(args.limit)
+        if args.ticket:
+            query = select(Report).where(Report.ticket == args.ticket)
+        for r in session.execute(query).scalars():
+            print(f"{r.ticket}  {r.created_at:%Y-%m-%d %H:%M}  {r.category:<11} {r.district_code or '----'} "
+                  f"→ {r.center_id:<8} {r.status:<12} {r.channel}/{r.language}  {r.details[:50]}")
+    return 0
+
+
+def cmd_districts(args: argparse.Namespace) -> int:
+    """List the 67 border districts and their centres, or resolve a place name."""
+    from workers.context import get_context
+
+    ctx = get_context()
+    gaz = ctx.gazetteer
+    if args.query:
+        place = gaz.search(" ".join(args.query))
+        if place is None:
+            print("not found")
+            return 1
+        center = ctx.centers.for_district(place.district_code)
+        print(f"{place.district_code} {gaz.describe(place, 'en')} via {place.via} {list(place.flags)} "
+              f"→ centre {center.id if center else ctx.centers.fallback_id + ' (fallback)'}")
+        return 0
+    for d in sorted(gaz.districts.values(), key=lambda d: d.code):
+        center = ctx.centers.for_district(d.code)
+        print(f"{d.code}  {d.name_en:<22} {d.name_th:<18} {d.province_en:<18} "
+              f"→ {center.id if center else '(fallback ' + ctx.centers.fallback_id + ')'}")
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    """Apply the database migrations."""
+    from gateway.settings import Settings
+    from reports.db import make_engine, upgrade
+
+    upgrade(make_engine(Settings.from_env().database_url))
+    return 0
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """The whole stack on embedded defaults."""
+    from gateway.devstack import run_stack
+
+    return run_stack()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="ntswatch", description="NTS-Mekong Watch reporting gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start redis, web, worker (and telegram) on embedded defaults").set_defaults(
+        func=cmd_run)
+    sub.add_parser("web", help="serve the web gateway on NTS_BIND").set_defaults(func=cmd_web)
+    p = sub.add_parser("worker", help="run an RQ worker")
+    p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(func=cmd_worker)
+    sub.add_parser("telegram", help="run the Telegram bot (polling)").set_defaults(func=cmd_telegram)
+    p = sub.add_parser("simulate", help="chat as a villager over signed Twilio webhooks")
+    p.add_argument("--lang", choices=["th", "lo", "km", "en"], default="th")
+    p.add_argument("--url", help="gateway base URL (default http://$NTS_BIND)")
+    p.add_argument("--from", dest="sender", help="the villager's phone number (E.164)")
+    p.set_defaults(func=cmd_simulate)
+    flows = sub.add_parser("flows", help="flow definitions").add_subparsers(dest="flows_command", required=True)
+    p = flows.add_parser("check", help="SMS length of every text in every language; fails on a gap")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_flows_check)
+    p = sub.add_parser("reports", help="list stored reports")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--ticket")
+    p.set_defaults(func=cmd_reports)
+    p = sub.add_parser("districts", help="border districts and their centres; or resolve a place name")
+    p.add_argument("query", nargs="*")
+    p.set_defaults(func=cmd_districts)
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ntswatch` console script."""
+    _setup_logging()
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

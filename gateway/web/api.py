@@ -1,0 +1,102 @@
+"""The reports API: `GET /api/reports`, `GET /api/reports/<ticket>` (bearer token). No contact data, ever."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import func, select
+
+from gateway.web.auth import require_bearer
+from gateway.web.state import app_state
+from reports.models import Delivery, Report
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 200
+
+
+def report_json(report: Report, deliveries: list[Delivery] | None = None) -> dict[str, Any]:
+    """A report as the API shows it: pseudonymous, with its place and (optionally) its deliveries."""
+    data: dict[str, Any] = {
+        "ticket": report.ticket,
+        "category": report.category,
+        "district_code": report.district_code,
+        "center_id": report.center_id,
+        "status": report.status,
+        "language": report.language,
+        "channel": report.channel,
+        "created_at": report.created_at.isoformat(),
+        "received_at": report.received_at.isoformat(),
+        "when": report.when_code,
+        "details": report.details,
+        "reporter": report.reporter_id,
+        "flags": report.flags,
+        "location": {
+            "text": report.place_text,
+            "tambon_code": report.tambon_code,
+            "district_code": report.district_code,
+            "province_code": report.province_code,
+            "resolved_via": report.resolved_via,
+            "lat": report.lat,
+            "lon": report.lon,
+        },
+    }
+    if deliveries is not None:
+        data["deliveries"] = [
+            {"channel": d.channel, "status": d.status, "attempts": d.attempts,
+             "sent_at": d.sent_at.isoformat() if d.sent_at else None}
+            for d in deliveries
+        ]
+    return data
+
+
+def _bad(message: str) -> tuple[Response, int]:
+    return jsonify(error=message), 400
+
+
+@bp.get("/reports")
+@require_bearer
+def list_reports() -> Any:
+    """Newest first; filters: district, center, category, status, since (ISO time); limit ≤ 200, offset."""
+    query = select(Report)
+    count = select(func.count()).select_from(Report)
+    for field in ("district_code", "center_id", "category", "status"):
+        value = request.args.get(field.replace("_code", "").replace("_id", "")) or request.args.get(field)
+        if value:
+            query = query.where(getattr(Report, field) == value)
+            count = count.where(getattr(Report, field) == value)
+    since = request.args.get("since")
+    if since:
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError:
+            return _bad("since must be an ISO 8601 time")
+        if when.tzinfo is None:
+            return _bad("since needs a time zone, e.g. 2026-11-28T00:00:00+07:00")
+        query = query.where(Report.created_at >= when)
+        count = count.where(Report.created_at >= when)
+    try:
+        limit = min(int(request.args.get("limit", 50)), MAX_LIMIT)
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        return _bad("limit and offset must be whole numbers")
+    if limit < 1 or offset < 0:
+        return _bad("limit must be ≥ 1 and offset ≥ 0")
+    with app_state().ctx.sessions() as session:
+        total = session.execute(count).scalar_one()
+        rows = session.execute(query.order_by(Report.created_at.desc()).limit(limit).offset(offset)).scalars()
+        reports = [report_json(r) for r in rows]
+    return jsonify(reports=reports, total=total, limit=limit, offset=offset)
+
+
+@bp.get("/reports/<ticket>")
+@require_bearer
+def get_report(ticket: str) -> Any:
+    """One report by ticket, with its deliveries."""
+    with app_state().ctx.sessions() as session:
+        report = session.execute(select(Report).where(Report.ticket == ticket)).scalar_one_or_none()
+        if report is None:
+            return jsonify(error=f"no report with ticket {ticket}"), 404
+        deliveries = list(session.execute(select(Delivery).where(Delivery.report_id == report.id)).scalars())
+        return jsonify(report_json(report, deliveries))

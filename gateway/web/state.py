@@ -1,0 +1,29 @@
+"""Per-app objects (context, engine) kept in `app.extensions`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from flask import current_app
+
+from flows.engine import Engine
+from workers.context import Context
+
+
+@dataclass
+class AppState:
+    """The context and the conversation engine of one Flask app."""
+
+    ctx: Context
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine (made on first use: the gazetteer loads once per process)."""
+        return Engine(self.ctx.redis, self.ctx.gazetteer, self.ctx.settings.secret_key)
+
+
+def app_state() -> AppState:
+    """The state of the current app."""
+    state: AppState = current_app.extensions["ntswatch"]
+    return state

@@ -1,0 +1,46 @@
+"""The alert a centre reads, rendered in the centre's language and cut to the channel's limit."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from i18n.catalog import text as t
+from i18n.normalize import ce_to_be
+from i18n.sms import truncate_to_units
+from reports.models import Report
+from reports.places import Gazetteer, Place
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+# Telegram: 4096 characters a message (https://core.telegram.org/bots/api#sendmessage).
+CHANNEL_LIMITS = {"telegram": 4096, "line": 5000, "sms": 134, "inbox": 20000}
+
+
+def _local_time(report: Report, lang: str) -> str:
+    local = report.received_at.astimezone(BANGKOK)
+    year = ce_to_be(local.year) if lang == "th" else local.year
+    return f"{local.day:02d}/{local.month:02d}/{year} {local.hour:02d}:{local.minute:02d}"
+
+
+def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str = "telegram") -> str:
+    """Plain text (no Markdown a `_` could break): ticket, category, place, times, details, pseudonym."""
+    place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
+                  report.place_text)
+    where = gazetteer.describe(place, lang) if report.district_code else ""
+    if report.place_text and report.place_text not in where:
+        where = f"{where} («{report.place_text}»)" if where else f"«{report.place_text}»"
+    lines = [
+        f"🚨 {t(lang, 'alert_title', ticket=report.ticket)} · {t(lang, f'cat_{report.category}')}",
+        f"{t(lang, 'alert_place')}: {where}",
+    ]
+    if report.lat is not None and report.lon is not None:
+        lines.append(f"https://maps.google.com/?q={report.lat:.5f},{report.lon:.5f}")
+    if not report.district_code or "ambiguous" in report.flags or "outside_border_districts" in report.flags:
+        lines.append(t(lang, "alert_unresolved"))
+    lines.append(f"{t(lang, 'alert_when')}: {t(lang, f'when_{report.when_code}')}")
+    lines.append(f"{t(lang, 'alert_received')}: {_local_time(report, lang)}")
+    lines.append(f"{t(lang, 'alert_reporter')}: {report.reporter_id} · {t(lang, 'alert_channel')}: {report.channel}")
+    head = "\n".join(lines)
+    limit = CHANNEL_LIMITS.get(channel, 4096)
+    label = f"\n{t(lang, 'alert_details')}: "
+    room = limit - len(head) - len(label)
+    return head + label + truncate_to_units(report.details or "-", max(room, 16))

@@ -1,0 +1,189 @@
+"""The RQ jobs. Each takes an id, is idempotent, and may run again after a crash or a retry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from flows import keys
+from reports import store
+from reports.centers import Center
+from reports.models import Delivery, DeliveryStatus, Report, utcnow
+from reports.places import Place
+from workers.alerts import render_alert
+from workers.context import get_context
+from workers.queue import get_queue
+from workers.senders import NotConfigured, SendError
+
+log = logging.getLogger("ntswatch.worker")
+
+MAX_NOTIFY_ATTEMPTS = 6
+SEND_CLAIM_S = 120
+
+
+def _resolve(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    """The place of a report: as resolved at intake, else from GPS, else from the words again."""
+    gaz = get_context().gazetteer
+    place = payload.get("place")
+    if not place or not place.get("district_code"):
+        found: Place | None = None
+        if payload.get("location"):
+            lat, lon = payload["location"]
+            found = gaz.locate(float(lat), float(lon))
+        if found is None and payload.get("place_text"):
+            found = gaz.search(payload["place_text"])
+        place = found.as_dict() if found else place
+    flags = list((place or {}).get("flags", []))
+    return place, flags
+
+
+def _route(place: dict[str, Any] | None, flags: list[str]) -> Center:
+    centers = get_context().centers
+    district = (place or {}).get("district_code")
+    center = centers.for_district(district)
+    if center is None:
+        flags.append("unresolved_place" if not district else "no_center_for_district")
+        center = centers.fallback
+    return center
+
+
+def _delivery_id(report_id: str, target_key: str) -> str:
+    return f"{report_id}-{hashlib.sha256(target_key.encode()).hexdigest()[:16]}"  # RQ job ids: no colons
+
+
+def process_report(report_id: str) -> list[str]:
+    """Normalise, resolve, route and persist a report, then queue one notify job per centre channel."""
+    ctx = get_context()
+    raw = ctx.redis.get(keys.intake(report_id))
+    with ctx.sessions.begin() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            if raw is None:
+                log.warning("report %s: no intake payload and not stored; nothing to do", report_id)
+                return []
+            payload = json.loads(raw)
+            place, flags = _resolve(payload)
+            center = _route(place, flags)
+            report, _ = store.save_report(session, payload, center.id, place, sorted(set(flags)))
+        center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
+        wanted = {_delivery_id(report.id, target.key): target for target in center.notify}
+        have = set(session.execute(select(Delivery.id).where(Delivery.report_id == report.id)).scalars())
+        for delivery_id, target in wanted.items():
+            if delivery_id not in have:
+                session.add(Delivery(id=delivery_id, report_id=report.id, center_id=center.id,
+                                     channel=target.kind, target_key=target.key[:64], target=target.params))
+        session.flush()
+        pending = list(session.execute(
+            select(Delivery.id).where(Delivery.report_id == report.id,
+                                      Delivery.status.in_([DeliveryStatus.PENDING.value]))
+        ).scalars())
+        ticket = report.ticket
+        status = report.status
+    pipe = ctx.redis.pipeline(transaction=False)
+    pipe.set(keys.ticket(ticket), status, ex=365 * 86400)
+    pipe.expire(keys.intake(report_id), 86400)  # kept a day for forensics, then gone
+    pipe.execute()
+    queue = get_queue(ctx.redis)
+    for delivery_id in pending:
+        queue.enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,), job_id=f"notify-{delivery_id}",
+                           result_ttl=3600, failure_ttl=30 * 86400)
+    log.info("report %s stored, ticket %s, centre %s, %d deliveries queued", report_id, ticket,
+             report.center_id, len(pending))
+    return pending
+
+
+def _send(channel: str, target: dict[str, Any], text: str) -> str:
+    settings = get_context().settings
+    if channel == "inbox":
+        return "inbox"  # the inbox is the stored delivery itself, shown on /center
+    if channel == "telegram":
+        from workers.senders import telegram
+
+        return telegram.send(settings, target, text)
+    raise NotConfigured(f"no sender for {channel} on this gateway yet")
+
+
+def notify_delivery(delivery_id: str) -> str:
+    """Send one alert to one centre channel, exactly once; on failure back off and try again, then dead-letter.
+
+    The dedup guard: a Redis claim so two workers never send the same delivery at once, a Redis `sent`
+    marker written the moment the provider accepted it (before the database commit that could fail), and
+    the delivery row's status.
+    """
+    ctx = get_context()
+    sent_key = keys.sending(delivery_id) + ":sent"
+    with ctx.sessions.begin() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None:
+            log.warning("delivery %s not found", delivery_id)
+            return "missing"
+        if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.DEAD, DeliveryStatus.SKIPPED):
+            return delivery.status
+        already = ctx.redis.get(sent_key)
+        if already is not None:
+            _mark_sent(session, delivery, already.decode() if isinstance(already, bytes) else already)
+            return DeliveryStatus.SENT.value
+        if not ctx.redis.set(keys.sending(delivery_id), os.getpid(), nx=True, ex=SEND_CLAIM_S):
+            return "claimed"
+        try:
+            report = session.get(Report, delivery.report_id)
+            assert report is not None
+            center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
+            text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
+            delivery.text = text
+            delivery.attempts += 1
+            try:
+                provider_id = _send(delivery.channel, delivery.target, text)
+            except NotConfigured as exc:
+                delivery.status = DeliveryStatus.SKIPPED.value
+                delivery.last_error = str(exc)
+                store.audit(session, "delivery_skipped", report.id, "worker",
+                            {"channel": delivery.channel, "reason": str(exc)})
+                return delivery.status
+            except SendError as exc:
+                return _failed(session, delivery, exc)
+            ctx.redis.set(sent_key, provider_id, ex=7 * 86400)
+            _mark_sent(session, delivery, provider_id)
+            return DeliveryStatus.SENT.value
+        finally:
+            ctx.redis.delete(keys.sending(delivery_id))
+
+
+def _mark_sent(session: Any, delivery: Delivery, provider_id: str) -> None:
+    delivery.status = DeliveryStatus.SENT.value
+    delivery.provider_message_id = provider_id
+    delivery.sent_at = utcnow()
+    delivery.last_error = None
+    store.audit(session, "delivered", delivery.report_id, "worker",
+                {"channel": delivery.channel, "target": delivery.target_key, "attempts": delivery.attempts})
+
+
+def _failed(session: Any, delivery: Delivery, exc: SendError) -> str:
+    ctx = get_context()
+    delivery.last_error = str(exc)[:500]
+    if exc.permanent or delivery.attempts >= MAX_NOTIFY_ATTEMPTS:
+        delivery.status = DeliveryStatus.DEAD.value
+        store.audit(session, "dead_letter", delivery.report_id, "worker",
+                    {"channel": delivery.channel, "attempts": delivery.attempts, "error": delivery.last_error})
+        log.error("delivery %s dead after %d attempts: %s", delivery.id, delivery.attempts, exc)
+        return delivery.status
+    backoff = ctx.settings.notify_backoff_s
+    delay = exc.retry_after
+    if delay is None:
+        delay = backoff[min(delivery.attempts - 1, len(backoff) - 1)]
+    delivery.status = DeliveryStatus.RETRYING.value
+    get_queue(ctx.redis).enqueue_in(timedelta(seconds=float(delay)), "workers.jobs.notify_delivery", delivery.id)
+    log.warning("delivery %s attempt %d failed (%s); retry in %.1fs", delivery.id, delivery.attempts, exc, delay)
+    return delivery.status
+
+
+def forget_reporter(reporter_id: str) -> bool:
+    """Erase a reporter's stored contact (FORGET); reports stay under the pseudonym."""
+    with get_context().sessions.begin() as session:
+        return store.forget_reporter(session, reporter_id)

@@ -1,0 +1,55 @@
+"""Alerts to a centre's Telegram group (and forum topic) through aiogram, at TELEGRAM_API_BASE.
+
+Bot API sendMessage: https://core.telegram.org/bots/api#sendmessage — 429 carries `retry_after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
+from gateway.settings import Settings
+from workers.senders import NotConfigured, SendError
+
+
+def make_bot(settings: Settings) -> Bot:
+    """An aiogram Bot pointed at TELEGRAM_API_BASE (a self-hosted Bot API server or a test server)."""
+    if not settings.telegram_bot_token:
+        raise NotConfigured("TELEGRAM_BOT_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(settings.telegram_bot_token, session=session)
+
+
+async def _send(settings: Settings, target: dict[str, Any], text: str) -> str:
+    bot = make_bot(settings)
+    try:
+        message = await bot.send_message(
+            chat_id=target["chat_id"],
+            text=text,
+            message_thread_id=target.get("thread_id"),
+            parse_mode=None,  # plain text: an underscore in a place name must not break the alert
+            request_timeout=20,
+        )
+        return str(message.message_id)
+    finally:
+        await bot.session.close()
+
+
+def send(settings: Settings, target: dict[str, Any], text: str) -> str:
+    """Send `text` to the group in `target`; return the Telegram message id."""
+    try:
+        return asyncio.run(_send(settings, target, text))
+    except TelegramRetryAfter as exc:
+        raise SendError(f"telegram 429: retry after {exc.retry_after}s", retry_after=exc.retry_after) from exc
+    except (TelegramServerError, TelegramNetworkError) as exc:
+        raise SendError(f"telegram unavailable: {type(exc).__name__}") from exc
+    except TelegramAPIError as exc:
+        # 400/403 (chat not found, bot removed from the group): retrying will not help.
+        raise SendError(f"telegram refused: {exc.message}", permanent=True) from exc
+    except (TimeoutError, OSError) as exc:
+        raise SendError(f"telegram unreachable: {type(exc).__name__}") from exc
