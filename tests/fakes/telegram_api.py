@@ -1,0 +1,121 @@
+"""A local Telegram Bot API server: POST /bot<token>/<method>, JSON or form bodies, recorded.
+
+It answers like https://core.telegram.org/bots/api#making-requests, including 429 with
+`parameters.retry_after` and 5xx, when told to fail.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    """One request the server received."""
+
+    token: str
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    """The server's state: calls received, failures to inject."""
+
+    calls: list[Call] = field(default_factory=list)
+    fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_message_id: int = 1000
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        """Successful calls of `method`."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method and c.params.get("_ok")]
+
+    def fail_with_429(self, retry_after: int, times: int = 1) -> None:
+        """Answer the next `times` calls with Too Many Requests."""
+        body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after}}
+        self.fail_next.extend([(429, body)] * times)
+
+    def fail_with(self, status: int, description: str, times: int = 1) -> None:
+        """Answer the next `times` calls with an error."""
+        self.fail_next.extend([(status, {"ok": False, "error_code": status, "description": description})] * times)
+
+
+def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            ctype = self.headers.get("Content-Type", "")
+            if "json" in ctype:
+                params = json.loads(raw or b"{}")
+            elif "multipart" in ctype:
+                params = {"_multipart": True}
+                for part in raw.split(b"\r\n--"):
+                    if b'name="' in part:
+                        name = part.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+                        value = part.split(b"\r\n\r\n", 1)[-1].rstrip(b"\r\n-").decode(errors="replace")
+                        params[name] = value
+            else:
+                params = dict(parse_qsl(raw.decode()))
+            _, token, method = self.path.split("/", 2)
+            call = Call(token.removeprefix("bot"), method, params)
+            with state.lock:
+                state.calls.append(call)
+                failure = state.fail_next.pop(0) if state.fail_next else None
+                if failure is None:
+                    params["_ok"] = True
+                    state.next_message_id += 1
+                    message_id = state.next_message_id
+            if failure is not None:
+                status, body = failure
+            else:
+                status = 200
+                chat_id = int(params.get("chat_id", 0))
+                result: Any = True
+                if method in ("sendMessage", "sendPhoto"):
+                    result = {"message_id": message_id, "date": int(time.time()),
+                              "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private",
+                                       "title": "centre"},
+                              "text": params.get("text", "")}
+                    if params.get("message_thread_id"):
+                        result["message_thread_id"] = int(params["message_thread_id"])
+                        result["is_topic_message"] = True
+                elif method == "getMe":
+                    result = {"id": 42, "is_bot": True, "first_name": "NTS", "username": "nts_test_bot"}
+                body = {"ok": True, "result": result}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def start_fake_telegram() -> FakeTelegram:
+    """Start the server on a free loopback port (daemon thread)."""
+    state = FakeTelegram()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.server = server
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return state

@@ -1,0 +1,57 @@
+"""Helpers shared by tests: signing Twilio requests, running the worker until the queue is drained."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from redis import Redis
+from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import TWILIO_TOKEN
+from workers.queue import get_queue
+
+PUBLIC_URL = "https://gateway.example.org/webhooks/twilio/sms"
+
+
+def twilio_params(body: str, sender: str = "+66812345678", sid: str | None = None, **extra: str) -> dict[str, str]:
+    """The form fields Twilio posts for an inbound SMS."""
+    params = {
+        "ToCountry": "TH", "ToState": "", "SmsMessageSid": "", "NumMedia": "0", "ToCity": "", "FromZip": "",
+        "SmsSid": "", "FromState": "", "SmsStatus": "received", "FromCity": "", "Body": body,
+        "FromCountry": "TH", "To": "+6640001234", "ToZip": "", "NumSegments": "1",
+        "MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": "AC" + "1" * 32,
+        "From": sender, "ApiVersion": "2010-04-01",
+    }
+    params["SmsMessageSid"] = params["SmsSid"] = params["MessageSid"]
+    params.update(extra)
+    return params
+
+
+def sign(params: dict[str, str], url: str = PUBLIC_URL, token: str = TWILIO_TOKEN) -> str:
+    """X-Twilio-Signature for `params` posted to `url`."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+def run_worker(redis: Redis, timeout: float = 20.0) -> None:
+    """Run a burst worker (with the scheduler) until no job is queued or scheduled."""
+    queue = get_queue(redis)
+    deadline = time.monotonic() + timeout
+    while True:
+        SimpleWorker([queue], connection=redis).work(burst=True, with_scheduler=True, logging_level="WARNING")
+        scheduled = ScheduledJobRegistry(queue=queue)
+        if scheduled.count == 0 and queue.count == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"worker did not drain: {queue.count} queued, {scheduled.count} scheduled")
+        time.sleep(0.2)
+
+
+def form(params: dict[str, Any]) -> str:
+    """URL-encode form fields."""
+    from urllib.parse import urlencode
+
+    return urlencode(params)
