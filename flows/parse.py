@@ -158,7 +158,9 @@ def parse_report(text: str, gazetteer: Gazetteer) -> Slots:
     if place is not None:
         slots.place, slots.place_text = place, place.matched
     slots.when = parse_when(rest) if not _LEADING_NUMBER.match(rest) else None
-    if (slots.category or slots.place) and _has_words(rest, 8):
+    # Keep the message as details only when it says more than the place name it contains.
+    named = sum(1 for ch in slots.place_text if ch.isalpha())
+    if (slots.category or slots.place) and _has_words(rest, 8 + named):
         slots.details = rest[:MAX_DETAILS]
     return slots
 

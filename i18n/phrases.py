@@ -89,7 +89,7 @@ class PhraseIndex(Generic[T]):
             start, end = f.positions[fpos], f.positions[fpos + len(key) - 1] + 1
             if key.isascii() and key[0].isalnum() and (
                 (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
-                or (end < len(text) and text[end].isascii() and text[end].isalnum())
+                or (end < len(text) and text[end].isascii() and text[end].isalpha())  # "STATUS100009" is fine
             ):
                 continue
             best = key

@@ -1,0 +1,116 @@
+"""reports.db / reports.store on SQLite and (with NTS_TEST_POSTGRES_URL) PostgreSQL: migrations match the
+models, saving is idempotent, the audit chain detects tampering, identity stays encrypted."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from reports import store
+from reports.db import make_engine, make_sessionmaker
+from reports.identity import IdentityError, decrypt_contact, encrypt_contact, pseudonym
+from reports.models import AuditEvent, Base, InboundMessage, Report, Reporter
+from tests.conftest import SECRET_KEY
+
+
+def payload(**over: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "ticket": "1000" + uuid.uuid4().hex[:6], "reporter": "R-TESTTESTAA",
+        "contact": encrypt_contact(SECRET_KEY, "+66812345678"), "channel": "twilio", "language": "th",
+        "category": "drugs", "place_text": "ท่าอุเทน", "when": "now", "details": "เรือ",
+        "received_at": time.time(),
+        "messages": [{"id": "SM" + uuid.uuid4().hex, "text": "แจ้ง ยาเสพติด ท่าอุเทน เรือ", "at": time.time()}],
+    }
+    data.update(over)
+    return data
+
+
+PLACE = {"district_code": "4803", "tambon_code": None, "province_code": "48", "via": "district"}
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_save_report_is_idempotent(database_url: str) -> None:
+    sessions = make_sessionmaker(make_engine(database_url))
+    data = payload()
+    with sessions.begin() as s:
+        report, created = store.save_report(s, data, "4803", PLACE, [])
+        assert created and report.district_code == "4803"
+    with sessions.begin() as s:
+        again, created = store.save_report(s, data, "4803", PLACE, [])
+        assert not created and again.ticket == data["ticket"]
+    with sessions() as s:
+        assert s.execute(select(Report)).scalars().all().__len__() == 1
+        assert len(s.execute(select(InboundMessage)).scalars().all()) == 1
+        reporter = s.get(Reporter, "R-TESTTESTAA")
+        assert reporter is not None and reporter.report_count == 1
+        assert reporter.contact_enc and "812345678" not in reporter.contact_enc
+
+
+def test_second_report_counts_for_the_same_reporter(database_url: str) -> None:
+    sessions = make_sessionmaker(make_engine(database_url))
+    for _ in range(2):
+        with sessions.begin() as s:
+            store.save_report(s, payload(), "4803", PLACE, [])
+    with sessions() as s:
+        reporter = s.get(Reporter, "R-TESTTESTAA")
+        assert reporter is not None and reporter.report_count == 2
+
+
+def test_audit_chain_verifies_and_detects_tampering(database_url: str) -> None:
+    sessions = make_sessionmaker(make_engine(database_url))
+    for _ in range(3):
+        with sessions.begin() as s:
+            store.save_report(s, payload(), "4803", PLACE, [])
+    with sessions() as s:
+        count, bad = store.verify_audit(s)
+        assert (count, bad) == (6, None)
+    with sessions.begin() as s:
+        row = s.execute(select(AuditEvent).order_by(AuditEvent.id).offset(2).limit(1)).scalar_one()
+        s.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE id = :id"), {"id": row.id})
+        tampered = row.id
+    with sessions() as s:
+        count, bad = store.verify_audit(s)
+        assert bad == tampered
+
+
+def test_forget_erases_contact_but_keeps_reports(database_url: str) -> None:
+    sessions = make_sessionmaker(make_engine(database_url))
+    with sessions.begin() as s:
+        store.save_report(s, payload(), "4803", PLACE, [])
+    with sessions.begin() as s:
+        assert store.forget_reporter(s, "R-TESTTESTAA")
+        assert not store.forget_reporter(s, "R-NOBODY0000")
+    with sessions() as s:
+        reporter = s.get(Reporter, "R-TESTTESTAA")
+        assert reporter is not None and reporter.contact_enc is None and reporter.forgotten_at is not None
+        assert len(s.execute(select(Report)).scalars().all()) == 1
+
+
+def test_pseudonyms_are_keyed_and_stable() -> None:
+    a = pseudonym(SECRET_KEY, "+66812345678")
+    assert a == pseudonym(SECRET_KEY, "+66812345678") and a.startswith("R-") and len(a) == 12
+    assert a != pseudonym(SECRET_KEY, "+66812345679")
+    assert a != pseudonym("another-secret-key-0123456789", "+66812345678")
+    with pytest.raises(IdentityError):
+        pseudonym("short", "+66812345678")
+
+
+def test_contact_encryption_round_trip_and_wrong_key() -> None:
+    token = encrypt_contact(SECRET_KEY, "+66812345678")
+    assert "812345678" not in token
+    assert token != encrypt_contact(SECRET_KEY, "+66812345678")  # random IV
+    assert decrypt_contact(SECRET_KEY, token) == "+66812345678"
+    with pytest.raises(IdentityError):
+        decrypt_contact("another-secret-key-0123456789", token)
