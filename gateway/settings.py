@@ -8,7 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
-VAR_DIR = PROJECT_ROOT / "var"
+# Runtime data of the embedded stack (Redis AOF, SQLite, dev secrets); NTS_VAR_DIR moves it.
+VAR_DIR = Path(os.environ.get("NTS_VAR_DIR") or PROJECT_ROOT / "var")
 
 
 def _env(name: str, default: str = "") -> str:

@@ -1,0 +1,118 @@
+"""The `ntswatch` command: flows check, districts, reports, and `run` bringing the whole stack up."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from gateway.simulate import post_sms
+from i18n import messages
+from tests.conftest import free_port
+
+
+def test_flows_check_passes_and_prints_every_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "flows check: ok" in out
+    for lang in ("th", "lo", "km", "en"):
+        assert f"{lang}: {len(messages.REPORTER)} texts" in out
+
+
+def test_flows_check_fails_on_a_missing_translation(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(messages.ALL, "ask_new", "A brand new question nobody translated yet?")
+    monkeypatch.setitem(messages.REPORTER, "ask_new", "A brand new question nobody translated yet?")
+    assert main(["flows", "check", "--quiet"]) == 1
+    assert "th: missing translation for ask_new" in capsys.readouterr().out
+
+
+def test_flows_check_fails_over_budget(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from i18n.catalog import translations
+
+    monkeypatch.setitem(messages.REPORTER, "cancelled", messages.REPORTER["cancelled"])
+    original = translations("th").gettext
+    monkeypatch.setattr(translations("th"), "gettext",
+                        lambda s: "ยกเลิก" * 30 if s == messages.REPORTER["cancelled"] else original(s))
+    assert main(["flows", "check", "--quiet"]) == 1
+    assert "th: cancelled needs 3 SMS parts" in capsys.readouterr().out
+
+
+def test_districts_lists_and_resolves(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["districts"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 67
+    assert main(["districts", "Poipet"]) == 0
+    assert "2706 Aranyaprathet" in capsys.readouterr().out
+    assert main(["districts", "xyzzy"]) == 1
+
+
+def _env_for_stack(tmp_path: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "DATABASE_URL", "TELEGRAM_BOT_TOKEN", "NTS_CENTERS_FILE", "NTS_API_TOKEN",
+                        "NTS_SECRET_KEY", "TWILIO_AUTH_TOKEN", "NTS_PUBLIC_URL")}
+    env.update(NTS_VAR_DIR=str(tmp_path / "var"), NTS_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    return env
+
+
+def _get(url: str, auth: str | None = None) -> tuple[int, str]:
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(f"x:{auth}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = _env_for_stack(tmp_path, port)
+    proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 60:
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("no /healthz within 60 s")
+        print(f"/healthz answered {time.monotonic() - started:.1f} s after `ntswatch run`")
+        assert _get(base + "/readyz")[0] == 200
+        secrets = dict(line.split("=", 1) for line in (tmp_path / "var/dev.env").read_text().split())
+        status, reply = post_sms(base + "/webhooks/twilio/sms", secrets["TWILIO_AUTH_TOKEN"], "+66812345678",
+                                 "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+        assert status == 200 and "เลขที่" in reply
+        for _ in range(100):  # the worker process picks the report up and fills the inbox
+            status, page = _get(base + "/center?center=4803", auth=secrets["NTS_API_TOKEN"])
+            if "เห็นเรือขนของข้ามโขง" in page:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the alert never reached the inbox")
+        assert (tmp_path / "var/redis/appendonlydir").exists() or list((tmp_path / "var/redis").glob("*.aof*"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert b"Ctrl-C stops everything" in out
+    # Everything it started is gone: nothing answers on the port and no process is left in its group.
+    with pytest.raises(OSError):
+        _get(base + "/healthz")
+    leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert leftover == []

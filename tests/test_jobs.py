@@ -1,0 +1,194 @@
+"""workers.jobs: persist once, route (fallback flagged), alert each centre channel exactly once, back off on
+Telegram 429/5xx (retry_after honoured), dead-letter after the last attempt."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from flows import keys
+from flows.engine import Engine
+from flows.inbound import Inbound
+from reports.models import AuditEvent, Delivery, Report
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+from workers import jobs
+from workers.context import Context
+
+
+def complete(ctx: Context, text: str, sender: str = "+66812345678", location: tuple[float, float] | None = None,
+             ) -> str:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC),
+                                  location=location))
+    assert reply.report_id
+    return reply.report_id
+
+
+def deliveries(ctx: Context, report_id: str) -> dict[str, Delivery]:
+    with ctx.sessions() as s:
+        rows = s.execute(select(Delivery).where(Delivery.report_id == report_id)).scalars()
+        return {d.channel: d for d in rows}
+
+
+def test_report_is_stored_routed_and_alerted_once(ctx: Context, telegram: FakeTelegram) -> None:
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, report_id)
+        assert report is not None and report.center_id == "4803" and report.district_code == "4803"
+    sent = telegram.sent()
+    assert len(sent) == 1
+    assert sent[0].params["chat_id"] == "-1001234567890" and sent[0].params["message_thread_id"] == "7"
+    text = sent[0].params["text"]
+    assert report.ticket in text and "ยาเสพติด" in text and "อ.ท่าอุเทน" in text and "2569" in text
+    assert "812345678" not in text and report.reporter_id in text
+    assert {c: d.status for c, d in deliveries(ctx, report_id).items()} == {"telegram": "sent", "inbox": "sent"}
+    assert ctx.redis.get(keys.ticket(report.ticket)) == b"new"
+
+
+def test_running_the_jobs_again_alerts_nobody_twice(ctx: Context, telegram: FakeTelegram) -> None:
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    jobs.process_report(report_id)  # a retried or duplicated job
+    run_worker(ctx.redis)
+    for delivery_id in [d.id for d in deliveries(ctx, report_id).values()]:
+        assert jobs.notify_delivery(delivery_id) == "sent"
+    assert len(telegram.sent()) == 1
+    with ctx.sessions() as s:
+        assert len(s.execute(select(Report)).scalars().all()) == 1
+
+
+def test_sent_marker_prevents_a_resend_when_the_commit_was_lost(ctx: Context, telegram: FakeTelegram) -> None:
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    jobs.process_report(report_id)
+    tg = deliveries(ctx, report_id)["telegram"]
+    # The provider accepted it and the marker was written, but the worker died before its commit.
+    ctx.redis.set(keys.sending(tg.id) + ":sent", "999")
+    assert jobs.notify_delivery(tg.id) == "sent"
+    assert telegram.sent() == []
+    assert deliveries(ctx, report_id)["telegram"].provider_message_id == "999"
+
+
+def test_unresolved_place_goes_to_the_fallback_centre_flagged(ctx: Context, telegram: FakeTelegram) -> None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    for text in ["สวัสดี", "2", "xyzzy", "หลังวัดริมน้ำ", "1", "เรือสองลำ"]:
+        reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC)))
+    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", "1", datetime.now(UTC)))
+    assert reply.report_id
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, reply.report_id)
+        assert report is not None and report.center_id == "national" and "unresolved_place" in report.flags
+    assert telegram.sent()[0].params["chat_id"] == "-1009999999999"
+    assert "Place not found" in telegram.sent()[0].params["text"]  # the national desk reads English
+
+
+def test_district_without_a_centre_goes_to_the_fallback(ctx: Context, telegram: FakeTelegram) -> None:
+    report_id = complete(ctx, "แจ้ง ยาเสพติด เชียงแสน เห็นเรือขนของ")  # 5708 has no centre in the test file
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, report_id)
+        assert report is not None and report.center_id == "national"
+        assert "no_center_for_district" in report.flags and report.district_code == "5708"
+
+
+def test_gps_point_routes_the_report(ctx: Context, telegram: FakeTelegram) -> None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    for text, loc in [("แจ้ง ยาเสพติด", None), ("", (17.57, 104.6)), ("1", None), ("เรือ", None), ("1", None)]:
+        reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC),
+                                      location=loc))
+    assert reply.report_id
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, reply.report_id)
+        assert report is not None and report.center_id == "4803" and report.resolved_via == "gps"
+        assert report.lat == pytest.approx(17.57)
+    assert "https://maps.google.com/?q=17.57000,104.60000" in telegram.sent()[0].params["text"]
+
+
+def test_telegram_429_retry_after_is_honoured(ctx: Context, telegram: FakeTelegram) -> None:
+    telegram.fail_with_429(retry_after=2)
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    started = time.monotonic()
+    run_worker(ctx.redis)
+    waited = time.monotonic() - started
+    assert len(telegram.sent()) == 1
+    attempts = [c for c in telegram.calls if c.method == "sendMessage"]
+    assert len(attempts) == 2
+    assert waited >= 2.0  # not before Telegram said so
+    tg = deliveries(ctx, report_id)["telegram"]
+    assert tg.status == "sent" and tg.attempts == 2
+
+
+def test_server_errors_back_off_then_dead_letter(ctx: Context, telegram: FakeTelegram) -> None:
+    telegram.fail_with(502, "Bad Gateway", times=jobs.MAX_NOTIFY_ATTEMPTS)
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis, timeout=30)
+    tg = deliveries(ctx, report_id)["telegram"]
+    assert tg.status == "dead" and tg.attempts == jobs.MAX_NOTIFY_ATTEMPTS and "unavailable" in (tg.last_error or "")
+    assert telegram.sent() == []
+    assert deliveries(ctx, report_id)["inbox"].status == "sent"  # the other channel is not held up
+    with ctx.sessions() as s:
+        events = [e.event for e in s.execute(select(AuditEvent).where(AuditEvent.report_id == report_id)).scalars()]
+    assert "dead_letter" in events
+
+
+def test_recovery_after_a_few_failures(ctx: Context, telegram: FakeTelegram) -> None:
+    telegram.fail_with(500, "Internal Server Error", times=2)
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis, timeout=30)
+    assert len(telegram.sent()) == 1
+    assert deliveries(ctx, report_id)["telegram"].attempts == 3
+
+
+def test_permanent_refusal_dead_letters_at_once(ctx: Context, telegram: FakeTelegram) -> None:
+    telegram.fail_with(400, "Bad Request: chat not found")
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    tg = deliveries(ctx, report_id)["telegram"]
+    assert tg.status == "dead" and tg.attempts == 1 and "chat not found" in (tg.last_error or "")
+
+
+def test_missing_bot_token_skips_telegram(ctx: Context, telegram: FakeTelegram) -> None:
+    from dataclasses import replace
+
+    ctx.settings = replace(ctx.settings, telegram_bot_token="")
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    assert deliveries(ctx, report_id)["telegram"].status == "skipped"
+    assert deliveries(ctx, report_id)["inbox"].status == "sent"
+
+
+def test_database_down_job_retries_later(ctx: Context, redis: Redis, telegram: FakeTelegram) -> None:
+    from dataclasses import replace
+
+    from workers.context import set_context
+
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    broken = Context(replace(ctx.settings, database_url="sqlite:////nonexistent-dir/x/y.db"))
+    set_context(broken)
+    with pytest.raises(Exception):  # noqa: B017 (whatever the driver raises, the job fails and RQ retries)
+        jobs.process_report(report_id)
+    set_context(ctx)
+    assert redis.get(keys.intake(report_id)) is not None  # nothing acknowledged is dropped
+    jobs.process_report(report_id)
+    run_worker(redis)
+    assert len(telegram.sent()) == 1
+
+
+def test_forget_job_erases_the_contact(ctx: Context) -> None:
+    from reports.identity import pseudonym
+    from reports.models import Reporter
+
+    complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    pid = pseudonym(ctx.settings.secret_key, "+66812345678")
+    assert jobs.forget_reporter(pid)
+    with ctx.sessions() as s:
+        reporter = s.get(Reporter, pid)
+        assert reporter is not None and reporter.contact_enc is None
