@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 
 from flows import keys
 from flows.definitions import Flow, Step, load_flow
@@ -37,7 +39,7 @@ from i18n.sms import MAX_REPLY_PARTS, budget_units, truncate_to_units, utf16_uni
 from reports.identity import encrypt_contact, pseudonym
 from reports.places import Gazetteer, Place
 from reports.tickets import FIRST_SEQUENCE, is_valid_ticket, make_ticket
-from workers.queue import enqueue_report
+from workers.queue import enqueue_report, get_queue
 
 CONVERSATION_TTL_S = 7 * 86400  # kept past the timeout so a late reply gets a polite restart
 PROFILE_TTL_S = 365 * 86400
@@ -61,6 +63,21 @@ class Reply:
     report_id: str | None = None
 
 
+OnSave = Callable[[Pipeline, str], None]
+
+
+@dataclass
+class Turn:
+    """One inbound message being handled: who, in which language, and what to add to the final write."""
+
+    pid: str
+    profile: dict[str, str]
+    lang: str
+    msg: Inbound
+    on_save: OnSave | None = None
+    prefix: str = ""  # said before the reply (e.g. "your last report timed out")
+
+
 class Engine:
     """Runs a flow for each reporter."""
 
@@ -73,15 +90,30 @@ class Engine:
         self.clock = clock
 
     # -- entry point ----------------------------------------------------------------------------------------
-    def handle(self, msg: Inbound) -> Reply:
-        """Advance the reporter's conversation with `msg` and return the reply."""
-        pid = pseudonym(self.secret_key, msg.address)
-        text = normalize_text(msg.text)
-        pipe = self.redis.pipeline(transaction=False)
+    def pseudonym(self, msg: Inbound) -> str:
+        """The reporter's pseudonym: the only key their state is stored under."""
+        return pseudonym(self.secret_key, msg.address)
+
+    def queue_load(self, pipe: Pipeline, pid: str) -> None:
+        """Add the reads `handle` needs to `pipe` (the caller may batch them with its own, e.g. dedup)."""
         pipe.get(keys.conversation(pid))
         pipe.hgetall(keys.profile(pid))
-        raw_state, raw_profile = pipe.execute()
-        profile = {k.decode(): v.decode() for k, v in (raw_profile or {}).items()}
+
+    def handle(self, msg: Inbound, loaded: tuple[Any, Any] | None = None, on_save: OnSave | None = None) -> Reply:
+        """Advance the reporter's conversation with `msg` and return the reply.
+
+        `loaded` is the result of the reads `queue_load` queued, when the caller already fetched them;
+        `on_save(pipe, reply)` adds the caller's writes to the engine's final write (one round trip).
+        """
+        pid = self.pseudonym(msg)
+        text = normalize_text(msg.text)
+        if loaded is None:
+            pipe = self.redis.pipeline(transaction=False)
+            self.queue_load(pipe, pid)
+            raw = pipe.execute()
+            loaded = (raw[0], raw[1])
+        raw_state, raw_profile = loaded
+        profile = {_str(k): _str(v) for k, v in (raw_profile or {}).items()}
         state: dict[str, Any] | None = json.loads(raw_state) if raw_state else None
 
         command = parse_command(text)
@@ -89,28 +121,23 @@ class Engine:
         # the reporter's language.
         answering_place = state is not None and state.get("step") == "place" and "lang" in profile
         lang = profile["lang"] if answering_place and command is None else self._language(text, profile, msg, command)
+        turn = Turn(pid, profile, lang, msg, on_save)
         if lang == "other":
-            lang = profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE
-            return self._say(pid, profile, lang, state, "unsupported_script")
+            turn.lang = profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE
+            return self._say(turn, state, "unsupported_script")
 
-        restarted = False
         if state is not None and self.clock() - state["updated"] > self.flow.timeout_s:
-            state, restarted = None, True
+            state, turn.prefix = None, t(lang, "restarted")
 
         if command is not None and command.name == "report" and state is not None:
             state = None  # "แจ้ง …" in the middle of a conversation starts a new report
         if command is not None:
-            reply = self._command(pid, profile, lang, state, command, msg)
+            reply = self._command(turn, state, command)
             if reply is not None:
                 return reply
-
         if state is None:
-            reply = self._start(pid, profile, lang, text, msg)
-        else:
-            reply = self._answer(pid, profile, lang, state, text, msg)
-        if restarted and reply.ticket is None:
-            reply = Reply(self._join(t(lang, "restarted"), reply.text), lang)
-        return reply
+            return self._start(turn, text)
+        return self._answer(turn, state, text)
 
     # -- language -------------------------------------------------------------------------------------------
     def _hint(self, msg: Inbound) -> str | None:
@@ -133,39 +160,43 @@ class Engine:
         return remembered or self._hint(msg) or DEFAULT_LANGUAGE
 
     # -- commands -------------------------------------------------------------------------------------------
-    def _command(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None,
-                 command: Command, msg: Inbound) -> Reply | None:
+    def _command(self, turn: Turn, state: dict[str, Any] | None, command: Command) -> Reply | None:
+        lang = turn.lang
         if command.name == "status":
             ticket = parse_ticket(command.rest)
             if ticket is None:
-                return self._say(pid, profile, lang, state, "status_ask_ticket")
+                return self._say(turn, state, "status_ask_ticket")
             status = self.redis.get(keys.ticket(ticket)) if is_valid_ticket(ticket) else None
             if status is None:
-                return self._say(pid, profile, lang, state, "status_unknown", ticket=ticket)
-            return self._say(pid, profile, lang, state, "status_reply", ticket=ticket,
-                             status=t(lang, f"status_{_str(status)}"))
+                return self._say(turn, state, "status_unknown", ticket=ticket)
+            return self._say(turn, state, "status_reply", ticket=ticket, status=t(lang, f"status_{_str(status)}"))
         if command.name == "language":
-            return self._say(pid, {**profile, "explicit": "1"}, lang, state, "language_set")
+            turn.profile = {**turn.profile, "explicit": "1"}
+            return self._say(turn, state, "language_set")
         if command.name == "cancel" and state is not None:
-            return self._say(pid, profile, lang, None, "cancelled")
+            return self._say(turn, None, "cancelled")
         if command.name == "stop":
-            return self._say(pid, {**profile, "silent": "1"}, lang, None, "stopped")
+            turn.profile = {**turn.profile, "silent": "1"}
+            return self._say(turn, None, "stopped")
         if command.name == "forget":
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.delete(keys.conversation(pid), keys.profile(pid))
-            pipe.execute()
+            reply = t(lang, "forgotten")
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.multi()
+            pipe.delete(keys.conversation(turn.pid), keys.profile(turn.pid))
             # Stored reports keep only the pseudonym; the worker erases the encrypted contact.
-            from workers.queue import get_queue
-
-            get_queue(self.redis).enqueue_call("workers.jobs.forget_reporter", args=(pid,),
-                                               job_id=f"forget-{pid}")
-            return Reply(t(lang, "forgotten"), lang)
+            get_queue(self.redis).enqueue_call("workers.jobs.forget_reporter", args=(turn.pid,),
+                                               job_id=f"forget-{turn.pid}", pipeline=pipe)
+            if turn.on_save:
+                turn.on_save(pipe, reply)
+            pipe.execute()
+            return Reply(reply, lang)
         if command.name == "back" and state is not None:
-            return self._back(pid, profile, lang, state)
+            return self._back(turn, state)
         return None  # "report", "yes" outside a question: handled by the flow
 
     # -- the flow -------------------------------------------------------------------------------------------
-    def _start(self, pid: str, profile: dict[str, str], lang: str, text: str, msg: Inbound) -> Reply:
+    def _start(self, turn: Turn, text: str) -> Reply:
+        msg = turn.msg
         slots = parse_report(text, self.gazetteer)
         state: dict[str, Any] = {
             "flow": self.flow.id,
@@ -181,7 +212,7 @@ class Engine:
         self._fill(state, slots, msg)
         filled = state["slots"]
         state["one_line"] = all(filled.get(k) for k in ("category", "place_text", "details"))
-        return self._next(pid, profile, lang, state, msg)
+        return self._next(turn, state)
 
     def _fill(self, state: dict[str, Any], slots: Slots, msg: Inbound) -> None:
         s = state["slots"]
@@ -223,20 +254,19 @@ class Engine:
             return step
         return None
 
-    def _next(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any], msg: Inbound,
-              prefix: str = "") -> Reply:
+    def _next(self, turn: Turn, state: dict[str, Any], prefix: str = "") -> Reply:
         step = self._missing(state)
         if step is None:
-            return self._complete(pid, profile, lang, state, msg)
+            return self._complete(turn, state)
         state["step"] = step.id
         if step.expects == "confirm":
-            body = self._confirm_text(lang, state, prefix)
+            body = self._confirm_text(turn.lang, state, prefix)
         else:
-            body = self._join(prefix, t(lang, step.prompt))
-        return self._say_text(pid, profile, lang, state, body)
+            body = self._join(prefix, t(turn.lang, step.prompt))
+        return self._say_text(turn, state, body)
 
-    def _answer(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any], text: str,
-                msg: Inbound) -> Reply:
+    def _answer(self, turn: Turn, state: dict[str, Any], text: str) -> Reply:
+        msg, lang = turn.msg, turn.lang
         step = self.flow.step(state["step"])
         self._remember(state, msg)
         s = state["slots"]
@@ -245,21 +275,21 @@ class Engine:
             command = parse_command(text)
             choice = text.strip()
             if choice == "1" or (command is not None and command.name == "yes"):
-                return self._complete(pid, profile, lang, state, msg)
+                return self._complete(turn, state)
             if choice == "0":
-                return self._back(pid, profile, lang, state)
+                return self._back(turn, state)
             if choice == "9":
-                return self._say(pid, profile, lang, None, "cancelled")
-            return self._next(pid, profile, lang, state, msg, prefix=sorry)
+                return self._say(turn, None, "cancelled")
+            return self._next(turn, state, prefix=sorry)
         if text.strip() == "0":
-            return self._back(pid, profile, lang, state)
+            return self._back(turn, state)
         if step.expects == "category":
             slots = parse_report(text, self.gazetteer)
             if slots.category is None:
                 category, _ = parse_category(text, anywhere=True)
                 slots.category = category
             if slots.category is None:
-                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+                return self._next(turn, state, prefix=sorry)
             self._fill(state, slots, msg)
         elif step.expects == "place":
             if msg.location:
@@ -269,7 +299,7 @@ class Engine:
                 if place is None:
                     state["place_tries"] += 1
                     if state["place_tries"] < self.flow.max_place_tries:
-                        return self._say_text(pid, profile, lang, state, t(lang, step.retry_prompt or step.prompt))
+                        return self._say_text(turn, state, t(lang, step.retry_prompt or step.prompt))
                 # Unknown after the last try: keep the words; the fallback centre reads them.
                 s["place_text"] = text[:200]
                 s["place"] = place.as_dict() if place else None
@@ -277,17 +307,18 @@ class Engine:
         elif step.expects == "when":
             when = parse_when(text)
             if when is None:
-                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+                return self._next(turn, state, prefix=sorry)
             s["when"] = when
             state["history"].append("when")
         elif step.expects == "text":
             if not any(ch.isalnum() for ch in text):
-                return self._next(pid, profile, lang, state, msg, prefix=sorry)
+                return self._next(turn, state, prefix=sorry)
             s["details"] = text[:1000]
             state["history"].append("details")
-        return self._next(pid, profile, lang, state, msg)
+        return self._next(turn, state)
 
-    def _back(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any]) -> Reply:
+    def _back(self, turn: Turn, state: dict[str, Any]) -> Reply:
+        lang = turn.lang
         state["one_line"] = False
         if state["history"]:
             last = state["history"].pop()
@@ -299,7 +330,7 @@ class Engine:
         state["step"] = step.id if step else state.get("step")
         body = self._confirm_text(lang, state, "") if step and step.expects == "confirm" else \
             t(lang, step.prompt if step else "ask_category")
-        return self._say_text(pid, profile, lang, state, body)
+        return self._say_text(turn, state, body)
 
     def _confirm_text(self, lang: str, state: dict[str, Any], prefix: str) -> str:
         s = state["slots"]
@@ -318,8 +349,8 @@ class Engine:
         values["details"] = truncate_to_units(s.get("details", ""), max(room, 8))
         return self._join(prefix, t(lang, "confirm", **values))
 
-    def _complete(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any],
-                  msg: Inbound) -> Reply:
+    def _complete(self, turn: Turn, state: dict[str, Any]) -> Reply:
+        pid, lang, msg = turn.pid, turn.lang, turn.msg
         report_id = str(uuid.uuid4())
         seq = self.redis.pipeline(transaction=True)
         seq.set(keys.TICKET_SEQUENCE, FIRST_SEQUENCE - 1, nx=True)
@@ -348,11 +379,14 @@ class Engine:
         pipe.set(keys.intake(report_id), json.dumps(payload, ensure_ascii=False))
         pipe.set(keys.ticket(ticket), "received", ex=90 * 86400)
         pipe.delete(keys.conversation(pid))
-        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
+        pipe.hset(keys.profile(pid), mapping=_profile_fields(turn.profile, lang))
         pipe.expire(keys.profile(pid), PROFILE_TTL_S)
         enqueue_report(self.redis, pipe, report_id)
+        reply = t(lang, self.flow.on_complete, ticket=ticket)
+        if turn.on_save:
+            turn.on_save(pipe, reply)
         pipe.execute()
-        return Reply(t(lang, self.flow.on_complete, ticket=ticket), lang, ticket=ticket, report_id=report_id)
+        return Reply(reply, lang, ticket=ticket, report_id=report_id)
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
@@ -363,20 +397,21 @@ class Engine:
     def _join(prefix: str, body: str) -> str:
         return f"{prefix} {body}" if prefix else body
 
-    def _say(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None, key: str,
-             **values: object) -> Reply:
-        return self._say_text(pid, profile, lang, state, t(lang, key, **values))
+    def _say(self, turn: Turn, state: dict[str, Any] | None, key: str, **values: object) -> Reply:
+        return self._say_text(turn, state, t(turn.lang, key, **values))
 
-    def _say_text(self, pid: str, profile: dict[str, str], lang: str, state: dict[str, Any] | None,
-                  body: str) -> Reply:
-        """Save state and profile in one round trip, and reply."""
+    def _say_text(self, turn: Turn, state: dict[str, Any] | None, body: str) -> Reply:
+        """Save state and profile (and the caller's writes) in one round trip, and reply."""
+        body = self._join(turn.prefix, body)
         pipe = self.redis.pipeline(transaction=False)
         if state is None:
-            pipe.delete(keys.conversation(pid))
+            pipe.delete(keys.conversation(turn.pid))
         else:
             state["updated"] = self.clock()
-            pipe.set(keys.conversation(pid), json.dumps(state, ensure_ascii=False), ex=CONVERSATION_TTL_S)
-        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
-        pipe.expire(keys.profile(pid), PROFILE_TTL_S)
+            pipe.set(keys.conversation(turn.pid), json.dumps(state, ensure_ascii=False), ex=CONVERSATION_TTL_S)
+        pipe.hset(keys.profile(turn.pid), mapping=_profile_fields(turn.profile, turn.lang))
+        pipe.expire(keys.profile(turn.pid), PROFILE_TTL_S)
+        if turn.on_save:
+            turn.on_save(pipe, body)
         pipe.execute()
-        return Reply(body, lang)
+        return Reply(body, turn.lang)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from redis.client import Pipeline
+
 from flows import keys
 from flows.engine import Engine, Reply
 from flows.inbound import Inbound
@@ -27,19 +29,30 @@ class Accepted:
 
 
 def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
-    """Handle `msg` once; a redelivery returns the first reply (or none while the first is in flight)."""
+    """Handle `msg` once; a redelivery returns the first reply (or none while the first is in flight).
+
+    Two round trips for a conversation step: the dedup claim batched with the engine's reads, then the
+    engine's write batched with the reply kept for redeliveries.
+    """
     key = keys.dedup(msg.channel, msg.provider_id)
     ttl = ctx.settings.dedup_ttl_s
-    if not ctx.redis.set(key, IN_FLIGHT, nx=True, ex=ttl):
-        cached = ctx.redis.get(key)
+    pipe = ctx.redis.pipeline(transaction=False)
+    pipe.set(key, IN_FLIGHT, nx=True, ex=ttl)
+    pipe.get(key)
+    engine.queue_load(pipe, engine.pseudonym(msg))
+    claimed, cached, raw_state, raw_profile = pipe.execute()
+    if not claimed:
         text = cached.decode() if isinstance(cached, bytes) and cached != IN_FLIGHT else None
         return Accepted(text, duplicate=True)
+
+    def keep_reply(write: Pipeline, reply: str) -> None:
+        write.set(key, reply.encode(), ex=ttl)
+
     try:
-        reply = engine.handle(msg)
+        reply = engine.handle(msg, loaded=(raw_state, raw_profile), on_save=keep_reply)
     except Exception:
         ctx.redis.delete(key)  # let the provider's retry (if any) try again
         raise
-    ctx.redis.set(key, reply.text.encode(), ex=ttl)
     if reply.ticket:
         REPORTS.labels(msg.channel, reply.language).inc()
     return Accepted(reply.text, duplicate=False, reply_info=reply)
