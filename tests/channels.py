@@ -41,7 +41,7 @@ def load_fixture(channel: str, name: str) -> dict[str, Any]:
 
 def assert_nothing_stored(redis: Redis) -> None:
     """A refused request leaves no trace: no dedup key, no conversation, no job."""
-    keys = [k.decode() for k in redis.keys("*")]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in redis.keys("*")]
     assert keys == [], keys
 
 

@@ -66,17 +66,16 @@ def redis(redis_url: str) -> Iterator[Redis]:
     client.flushdb()
 
 
-def _database_urls() -> list[str]:
-    urls = ["sqlite"]
-    if os.environ.get("NTS_TEST_POSTGRES_URL"):
-        urls.append("postgresql")
-    return urls
+# Storage tests run on every backend: `pytestmark = ALL_BACKENDS` in their module. Others use SQLite.
+BACKENDS = ["sqlite", *(["postgresql"] if os.environ.get("NTS_TEST_POSTGRES_URL") else [])]
+ALL_BACKENDS = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
-@pytest.fixture(params=_database_urls())
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: SQLite, and PostgreSQL (a schema of its own) when configured."""
-    if request.param == "sqlite":
+    """A migrated, empty database: SQLite, or PostgreSQL (a schema of its own) when parametrized so."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
         upgrade(make_engine(url))
         yield url

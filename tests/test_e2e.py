@@ -90,3 +90,18 @@ def test_redelivered_message_sid_and_retried_jobs_alert_once(gateway_url: str, c
     run_worker(redis)
     assert len(telegram.sent()) == 1
     assert telegram.sent()[0].params["message_thread_id"] == "7"
+
+
+def test_no_phone_number_or_secret_in_the_logs(gateway_url: str, ctx: Context, telegram: FakeTelegram,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    for m in ["สวัสดีครับ", "2", "ท่าอุเทน", "1", "เห็นเรือสองลำ", "1", "STATUS 100009"]:
+        sms(gateway_url, "+66812345678", m)
+    run_worker(ctx.redis)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged  # the run did log (worker, rq)
+    for secret in ("812345678", "0812345678", TWILIO_TOKEN, ctx.settings.secret_key, ctx.settings.api_token,
+                   ctx.settings.telegram_bot_token):
+        assert secret not in logged

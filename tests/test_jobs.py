@@ -14,10 +14,13 @@ from flows import keys
 from flows.engine import Engine
 from flows.inbound import Inbound
 from reports.models import AuditEvent, Delivery, Report
+from tests.conftest import ALL_BACKENDS
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from workers import jobs
 from workers.context import Context
+
+pytestmark = ALL_BACKENDS
 
 
 def complete(ctx: Context, text: str, sender: str = "+66812345678", location: tuple[float, float] | None = None,

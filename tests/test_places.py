@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_every_border_district_from_its_interior_point(gaz: Gazetteer, row: dict
     assert place.via == "gps" and place.tambon_code and place.tambon_code.startswith(row["district_code"])
 
 
-def test_place_name_test_set_hit_rate(gaz: Gazetteer, record_property: pytest.RecordProperty) -> None:
+def test_place_name_test_set_hit_rate(gaz: Gazetteer, record_property: Callable[[str, object], None]) -> None:
     rows = list(csv.DictReader((FIXTURES / "places.csv").open(encoding="utf-8")))
     misses = []
     for row in rows:
