@@ -21,6 +21,7 @@ from flows import keys
 from flows.definitions import Flow, Step, load_flow
 from flows.inbound import Inbound
 from flows.parse import (
+    WHEN_BY_KEY,
     Command,
     Slots,
     parse_category,
@@ -37,10 +38,12 @@ from i18n.phones import country_language
 from i18n.script import detect_language
 from i18n.sms import MAX_REPLY_PARTS, budget_units, truncate_to_units, utf16_units
 from reports.identity import encrypt_contact, pseudonym
+from reports.models import Category
 from reports.places import Gazetteer, Place
 from reports.tickets import FIRST_SEQUENCE, is_valid_ticket, make_ticket
 from workers.queue import enqueue_report, get_queue
 
+MENU_STEPS = ("category", "when")
 CONVERSATION_TTL_S = 7 * 86400  # kept past the timeout so a late reply gets a polite restart
 PROFILE_TTL_S = 365 * 86400
 
@@ -55,12 +58,22 @@ def _profile_fields(profile: dict[str, str], lang: str) -> dict[Any, Any]:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the engine says back, in the reporter's language; `ticket` is set when a report completed."""
+    """What the engine says back, in the reporter's language.
+
+    `text` is the whole reply as one SMS carries it. Channels with menus (USSD screens, Telegram keyboards,
+    LINE quick replies) render `notice`, `title` and `options` instead. `final` is set when the conversation
+    is over (USSD answers END); `ticket` when a report was completed.
+    """
 
     text: str
     language: str
     ticket: str | None = None
     report_id: str | None = None
+    step: str | None = None
+    title: str = ""
+    notice: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    final: bool = True
 
 
 OnSave = Callable[[Pipeline, str], None]
@@ -259,11 +272,55 @@ class Engine:
         if step is None:
             return self._complete(turn, state)
         state["step"] = step.id
+        return self._ask(turn, state, step, prefix)
+
+    def _ask(self, turn: Turn, state: dict[str, Any], step: Step, prefix: str = "", retry: bool = False) -> Reply:
+        """Ask `step`'s question: the prose for SMS, and a title with options for menu channels."""
+        lang = turn.lang
         if step.expects == "confirm":
-            body = self._confirm_text(turn.lang, state, prefix)
+            body = self._confirm_text(lang, state, prefix)
+            title = t(lang, "title_confirm", **self._summary(lang, state))
         else:
-            body = self._join(prefix, t(turn.lang, step.prompt))
-        return self._say_text(turn, state, body)
+            body = self._join(prefix, t(lang, (step.retry_prompt if retry else None) or step.prompt))
+            title = t(lang, f"title_{step.expects}") if step.expects in MENU_STEPS else body[len(prefix):].strip()
+        return self._say_text(turn, state, body, title=title, notice=prefix, options=self.options(step, lang))
+
+    @staticmethod
+    def options(step: Step, lang: str) -> tuple[tuple[str, str], ...]:
+        """The numbered choices of a menu step, in `lang`."""
+        if step.expects == "category":
+            return tuple((str(i + 1), t(lang, f"cat_{c.value}")) for i, c in enumerate(Category))
+        if step.expects == "when":
+            return tuple((k, t(lang, f"when_{v}")) for k, v in WHEN_BY_KEY.items())
+        if step.expects == "confirm":
+            return (("1", t(lang, "opt_send")), ("0", t(lang, "opt_change")), ("9", t(lang, "opt_cancel")))
+        return ()
+
+    def resume(self, msg: Inbound) -> Reply | None:
+        """Ask the open conversation's current question again (a USSD reporter who redialled), or None."""
+        pid = self.pseudonym(msg)
+        pipe = self.redis.pipeline(transaction=False)
+        self.queue_load(pipe, pid)
+        raw_state, raw_profile = pipe.execute()
+        if not raw_state:
+            return None
+        state = json.loads(raw_state)
+        if self.clock() - state["updated"] > self.flow.timeout_s or "step" not in state:
+            return None
+        profile = {_str(k): _str(v) for k, v in (raw_profile or {}).items()}
+        turn = Turn(pid, profile, profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE, msg)
+        return self._ask(turn, state, self.flow.step(state["step"]))
+
+    def has_open_conversation(self, msg: Inbound) -> bool:
+        """True when the reporter is in the middle of a report that has not timed out."""
+        raw = self.redis.get(keys.conversation(self.pseudonym(msg)))
+        if not raw:
+            return False
+        return bool(self.clock() - json.loads(raw)["updated"] <= self.flow.timeout_s)
+
+    def reset(self, msg: Inbound) -> None:
+        """Drop the reporter's open conversation (a USSD reporter chose to start again)."""
+        self.redis.delete(keys.conversation(self.pseudonym(msg)))
 
     def _answer(self, turn: Turn, state: dict[str, Any], text: str) -> Reply:
         msg, lang = turn.msg, turn.lang
@@ -299,7 +356,7 @@ class Engine:
                 if place is None:
                     state["place_tries"] += 1
                     if state["place_tries"] < self.flow.max_place_tries:
-                        return self._say_text(turn, state, t(lang, step.retry_prompt or step.prompt))
+                        return self._ask(turn, state, step, retry=True)
                 # Unknown after the last try: keep the words; the fallback centre reads them.
                 s["place_text"] = text[:200]
                 s["place"] = place.as_dict() if place else None
@@ -318,7 +375,6 @@ class Engine:
         return self._next(turn, state)
 
     def _back(self, turn: Turn, state: dict[str, Any]) -> Reply:
-        lang = turn.lang
         state["one_line"] = False
         if state["history"]:
             last = state["history"].pop()
@@ -326,21 +382,22 @@ class Engine:
             if last == "place":
                 state["slots"].pop("place_text", None)
                 state["place_tries"] = 0
-        step = self._missing(state)
-        state["step"] = step.id if step else state.get("step")
-        body = self._confirm_text(lang, state, "") if step and step.expects == "confirm" else \
-            t(lang, step.prompt if step else "ask_category")
-        return self._say_text(turn, state, body)
+        step = self._missing(state) or self.flow.steps[0]
+        state["step"] = step.id
+        return self._ask(turn, state, step)
 
-    def _confirm_text(self, lang: str, state: dict[str, Any], prefix: str) -> str:
+    def _summary(self, lang: str, state: dict[str, Any]) -> dict[str, str]:
         s = state["slots"]
         place = Place.from_dict(s["place"]) if s.get("place") else None
-        values = {
+        return {
             "category": t(lang, f"cat_{s['category']}"),
             "place": self.gazetteer.describe(place, lang) if place and place.district_code else s["place_text"],
             "when": t(lang, f"when_{s.get('when', 'now')}"),
-            "details": "",
         }
+
+    def _confirm_text(self, lang: str, state: dict[str, Any], prefix: str) -> str:
+        s = state["slots"]
+        values = {**self._summary(lang, state), "details": ""}
         frame = self._join(prefix, t(lang, "confirm", **values))
         budget = budget_units(frame + "ก", MAX_REPLY_PARTS)  # reporter texts are UCS-2 in th/lo/km
         if lang == "en" and not any(ord(c) > 127 for c in s.get("details", "")):
@@ -386,7 +443,7 @@ class Engine:
         if turn.on_save:
             turn.on_save(pipe, reply)
         pipe.execute()
-        return Reply(reply, lang, ticket=ticket, report_id=report_id)
+        return Reply(reply, lang, ticket=ticket, report_id=report_id, title=reply)
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
@@ -400,8 +457,10 @@ class Engine:
     def _say(self, turn: Turn, state: dict[str, Any] | None, key: str, **values: object) -> Reply:
         return self._say_text(turn, state, t(turn.lang, key, **values))
 
-    def _say_text(self, turn: Turn, state: dict[str, Any] | None, body: str) -> Reply:
+    def _say_text(self, turn: Turn, state: dict[str, Any] | None, body: str, title: str = "", notice: str = "",
+                  options: tuple[tuple[str, str], ...] = ()) -> Reply:
         """Save state and profile (and the caller's writes) in one round trip, and reply."""
+        notice = self._join(turn.prefix, notice)
         body = self._join(turn.prefix, body)
         pipe = self.redis.pipeline(transaction=False)
         if state is None:
@@ -414,4 +473,5 @@ class Engine:
         if turn.on_save:
             turn.on_save(pipe, body)
         pipe.execute()
-        return Reply(body, turn.lang)
+        return Reply(body, turn.lang, step=state.get("step") if state else None, title=title or body,
+                     notice=notice, options=options, final=state is None)

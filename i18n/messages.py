@@ -56,6 +56,22 @@ WORDS: dict[str, str] = {
     "status_closed": N_("closed"),
 }
 
+# Menu titles and buttons: USSD screens, Telegram keyboards, LINE quick replies (short by design).
+MENU: dict[str, str] = {
+    "title_category": N_("What to report?"),
+    "title_when": N_("When did it happen?"),
+    "title_confirm": N_("{category}, {place}. Send it?"),
+    "opt_send": N_("Send"),
+    "opt_change": N_("Change"),
+    "opt_cancel": N_("Cancel"),
+    "menu_more": N_("More"),
+    "menu_previous": N_("Back"),
+    "resume_question": N_("You have an unfinished report."),
+    "resume_continue": N_("Continue"),
+    "resume_restart": N_("Start again"),
+    "share_location": N_("Send my location"),
+}
+
 # Texts read by the district working group in alerts and the inbox.
 ALERT: dict[str, str] = {
     "alert_title": N_("New report {ticket}"),
@@ -68,4 +84,4 @@ ALERT: dict[str, str] = {
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
 }
 
-ALL: dict[str, str] = {**REPORTER, **WORDS, **ALERT}
+ALL: dict[str, str] = {**REPORTER, **WORDS, **MENU, **ALERT}

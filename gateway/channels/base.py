@@ -1,8 +1,17 @@
-"""What every channel shares: webhook errors with their HTTP status, and form-body parsing."""
+"""What every channel shares: the adapter shape, webhook errors with their HTTP status, form parsing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
+
+from flows.inbound import Inbound
+
+if TYPE_CHECKING:
+    from gateway.intake import Accepted
+    from workers.context import Context
 
 
 class WebhookError(Exception):
@@ -25,6 +34,12 @@ class Forbidden(WebhookError):
     """Wrong signature or secret."""
 
     status = 403
+
+
+class Unauthorized(WebhookError):
+    """Missing or wrong shared secret (USSD, SMSSync)."""
+
+    status = 401
 
 
 class NotConfigured(WebhookError):
@@ -51,3 +66,53 @@ def parse_form(body: bytes, content_type: str) -> dict[str, str]:
             raise BadRequest(f"field {key!r} given twice")
         params[key] = value
     return params
+
+
+@dataclass(frozen=True)
+class WebRequest:
+    """A webhook request as the channels see it (no Flask objects inside channel code)."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    content_type: str
+    method: str
+    signed_url: str  # the public URL the provider signed (NTS_PUBLIC_URL + path + query)
+    remote_addr: str = ""
+
+
+@dataclass(frozen=True)
+class WebResponse:
+    """What the webhook answers."""
+
+    body: str | bytes
+    status: int = 200
+    content_type: str = "text/plain; charset=utf-8"
+
+
+@dataclass
+class Parsed:
+    """What a webhook request carries: reporter messages, and/or an answer that needs no flow step
+    (a polling request, a follow event, a delivery receipt)."""
+
+    messages: list[Inbound] = field(default_factory=list)
+    response: WebResponse | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One reporter channel: how to verify and parse its webhook, render the reply, and send outbound.
+
+    Registering an Adapter in `gateway/channels/registry.py` is all it takes to add a channel.
+    """
+
+    name: str
+    path: str
+    # verify returns the decoded body so that parse does not decode it again
+    verify: Callable[[Context, WebRequest], Any]
+    parse: Callable[[Context, WebRequest, Any], Parsed]
+    render: Callable[[Context, Parsed, list[Accepted]], WebResponse]
+    send: Callable[[Context, str, str], str] | None = None
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    methods: tuple[str, ...] = ("POST",)

@@ -13,8 +13,19 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from flows.inbound import Inbound
-from gateway.channels.base import BadRequest, Forbidden, NotConfigured
+from gateway.channels.base import (
+    Adapter,
+    BadRequest,
+    Forbidden,
+    NotConfigured,
+    Parsed,
+    WebRequest,
+    WebResponse,
+    parse_form,
+)
+from gateway.intake import Accepted
 from i18n.phones import to_e164
+from workers.context import Context
 
 CHANNEL = "twilio"
 REQUIRED = ("MessageSid", "From", "Body")
@@ -27,7 +38,7 @@ STATUS_MAP = {
 }
 
 
-def verify(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> None:
+def check_signature(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> None:
     """Raise Forbidden unless `signature` is Twilio's HMAC-SHA1 of `url` and the sorted params."""
     if not auth_token:
         raise NotConfigured("TWILIO_AUTH_TOKEN is not set on this gateway")
@@ -35,7 +46,19 @@ def verify(auth_token: str, url: str, params: dict[str, str], signature: str | N
         raise Forbidden("X-Twilio-Signature does not match")
 
 
-def parse(params: dict[str, str]) -> Inbound:
+def verify(ctx: Context, req: WebRequest) -> dict[str, str]:
+    """Check X-Twilio-Signature against NTS_PUBLIC_URL + path (the form body decoded strictly first)."""
+    params = parse_form(req.body, req.content_type)
+    check_signature(ctx.settings.twilio_auth_token, req.signed_url, params, req.headers.get("X-Twilio-Signature"))
+    return params
+
+
+def parse(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
+    """The inbound SMS of a verified webhook."""
+    return Parsed([parse_params(params)])
+
+
+def parse_params(params: dict[str, str]) -> Inbound:
     """The inbound message of a verified Twilio webhook."""
     missing = [k for k in REQUIRED if k not in params]
     if missing:
@@ -59,9 +82,18 @@ def parse(params: dict[str, str]) -> Inbound:
                    received_at=datetime.now(UTC), location=location)
 
 
-def render(reply_text: str | None) -> str:
+def twiml(reply_text: str | None) -> str:
     """TwiML answering with one SMS (or nothing)."""
     response = MessagingResponse()
     if reply_text:
         response.message(reply_text)
     return str(response)
+
+
+def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
+    """The reply rides the webhook response as TwiML (no extra API call, no extra cost)."""
+    return WebResponse(twiml(results[0].reply if results else None), content_type="application/xml")
+
+
+ADAPTER = Adapter(name=CHANNEL, path="/webhooks/twilio/sms", verify=verify, parse=parse, render=render,
+                  status_map=STATUS_MAP)
