@@ -50,7 +50,8 @@ test: install catalogs
 	$(BIN)/python -m pytest
 
 bench: install catalogs
-	$(BIN)/python bench/gateway_path.py
+	$(BIN)/python -m bench.gateway_path
+	$(BIN)/python -m bench.ussd_latency
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache $(MO)

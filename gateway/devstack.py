@@ -17,7 +17,8 @@ from pathlib import Path
 from gateway.settings import VAR_DIR
 
 DEV_ENV = VAR_DIR / "dev.env"
-DEV_SECRETS = ("NTS_SECRET_KEY", "TWILIO_AUTH_TOKEN", "NTS_API_TOKEN")
+DEV_SECRETS = ("NTS_SECRET_KEY", "TWILIO_AUTH_TOKEN", "NTS_API_TOKEN", "USSD_SECRET", "SMSGATEWAY_SECRET",
+               "TELEGRAM_WEBHOOK_SECRET", "LINE_CHANNEL_SECRET")
 
 
 def redis_server_binary() -> str:

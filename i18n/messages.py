@@ -70,6 +70,7 @@ MENU: dict[str, str] = {
     "resume_continue": N_("Continue"),
     "resume_restart": N_("Start again"),
     "share_location": N_("Send my location"),
+    "ussd_received": N_("Received. Ticket {ticket}. Thank you, your name stays secret."),
 }
 
 # Texts read by the district working group in alerts and the inbox.

@@ -80,6 +80,10 @@ class WebRequest:
     signed_url: str  # the public URL the provider signed (NTS_PUBLIC_URL + path + query)
     remote_addr: str = ""
 
+    def header(self, name: str) -> str | None:
+        """A request header, case-insensitively (HTTP header names are not case-sensitive)."""
+        return self.headers.get(name.lower())
+
 
 @dataclass(frozen=True)
 class WebResponse:

@@ -24,7 +24,7 @@ def _web_request() -> WebRequest:
     signed = (base + request.path + (f"?{query}" if query else "")) if base else request.url
     return WebRequest(
         body=request.get_data(cache=False),  # raises 413 over MAX_CONTENT_LENGTH before reading
-        headers={k: v for k, v in request.headers.items()},
+        headers={k.lower(): v for k, v in request.headers.items()},
         query={k: v for k, v in request.args.items()},
         content_type=request.content_type or "",
         method=request.method,

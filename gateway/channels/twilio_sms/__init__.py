@@ -49,7 +49,7 @@ def check_signature(auth_token: str, url: str, params: dict[str, str], signature
 def verify(ctx: Context, req: WebRequest) -> dict[str, str]:
     """Check X-Twilio-Signature against NTS_PUBLIC_URL + path (the form body decoded strictly first)."""
     params = parse_form(req.body, req.content_type)
-    check_signature(ctx.settings.twilio_auth_token, req.signed_url, params, req.headers.get("X-Twilio-Signature"))
+    check_signature(ctx.settings.twilio_auth_token, req.signed_url, params, req.header("X-Twilio-Signature"))
     return params
 
 

@@ -1,0 +1,82 @@
+"""What the benchmarks share: a private Redis server, a context on it, a round-trip counter."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from redis import Connection, ConnectionPool, Redis
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from gateway.devstack import redis_server_binary  # noqa: E402
+from gateway.settings import Settings  # noqa: E402
+from workers.context import Context  # noqa: E402
+
+RESULTS_DIR = ROOT / "bench" / "results"
+
+
+class CountingConnection(Connection):
+    """Counts round trips: one per packed command batch sent (a pipeline is one)."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sent += 1
+        super().send_packed_command(command, check_health)
+
+
+@contextmanager
+def redis_server(directory: str) -> Iterator[str]:
+    """A private redis-server for one benchmark run; yields its URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--dir", directory], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                Redis.from_url(url).ping()
+                break
+            except Exception:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def bench_context(redis_url: str, directory: str, **settings: Any) -> Context:
+    """A context on the benchmark's Redis (counting round trips) and a SQLite file."""
+    ctx = Context(Settings.from_env(redis_url=redis_url, database_url=f"sqlite:///{directory}/bench.sqlite3",
+                                    secret_key="bench-secret-key-0123456789", **settings))
+    ctx.__dict__["redis"] = Redis(connection_pool=ConnectionPool.from_url(redis_url,
+                                                                          connection_class=CountingConnection))
+    return ctx
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of already sorted values."""
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def write_results(name: str, results: dict[str, Any]) -> Path:
+    """Write `bench/results/<name>.json` with a timestamp."""
+    results["_meta"] = {"python": sys.version.split()[0],
+                        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    path = RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return path
