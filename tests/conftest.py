@@ -10,12 +10,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
 
 from gateway.settings import Settings
 from reports.db import make_engine, upgrade
+from tests.fakes.http_api import FakeAPI, start_fake_api
 from tests.fakes.telegram_api import FakeTelegram, start_fake_telegram
 from workers.context import Context, set_context
 
@@ -24,6 +26,8 @@ TWILIO_TOKEN = "test-twilio-auth-token"
 API_TOKEN = "test-api-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
+SMSGATEWAY_SECRET = "test-smsgateway-secret"
+USSD_SECRET = "test-ussd-secret"
 
 
 def free_port() -> int:
@@ -106,7 +110,35 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def settings(redis_url: str, database_url: str, telegram: FakeTelegram) -> Settings:
+def phone_api() -> Iterator[FakeAPI]:
+    """A local "SMS Gateway for Android" phone API (POST /message)."""
+    fake = start_fake_api()
+    fake.route("POST", "/message", lambda req: (202, {"id": req.body.get("id") or "m1", "state": "Pending"}))
+    yield fake
+    assert fake.server is not None
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[FakeAPI]:
+    """A local Twilio REST API (Messages.json)."""
+    fake = start_fake_api()
+    counter = iter(range(1, 10**6))
+
+    def create(req: Any) -> tuple[int, Any]:
+        sid = f"SM{next(counter):032x}"
+        return 201, {"sid": sid, "status": "queued", "to": req.body.get("To"), "from": req.body.get("From"),
+                     "body": req.body.get("Body"), "account_sid": "AC" + "1" * 32, "num_segments": "1"}
+
+    fake.route("POST", "/2010-04-01/Accounts/*", create)
+    yield fake
+    assert fake.server is not None
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_api: FakeAPI,
+             twilio_api: FakeAPI) -> Settings:
     """Settings wired to the test services."""
     return Settings.from_env(
         redis_url=redis_url,
@@ -118,6 +150,12 @@ def settings(redis_url: str, database_url: str, telegram: FakeTelegram) -> Setti
         twilio_auth_token=TWILIO_TOKEN,
         telegram_bot_token=TELEGRAM_TOKEN,
         telegram_api_base=telegram.base_url,
+        smsgateway_secret=SMSGATEWAY_SECRET,
+        smsgateway_api_base=phone_api.base_url.replace("http://", "http://office:pass@"),
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_from="+6640001234",
+        twilio_api_base=twilio_api.base_url,
+        ussd_secret=USSD_SECRET,
         notify_backoff_s=(1, 1, 1, 1, 1),
     )
 

@@ -22,21 +22,18 @@ from i18n.messages import REPORTER
 from i18n.sms import utf16_units
 from reports.models import Report
 from tests.channels import Case, assert_nothing_stored, load_fixture
+from tests.conftest import USSD_SECRET as SECRET
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from workers.context import Context
 from workers.queue import get_queue
 
-SECRET = "test-ussd-secret"
 PATH = "/webhooks/ussd"
 PHONES = {"th": "+66812345678", "lo": "+8562055512345", "km": "+85512345678", "en": "+66898765432"}
 
 
 @pytest.fixture
 def client(ctx: Context) -> Iterator[FlaskClient]:
-    from dataclasses import replace
-
-    ctx.settings = replace(ctx.settings, ussd_secret=SECRET)
     with create_app(context=ctx).test_client() as c:
         yield c
 
@@ -88,6 +85,9 @@ def test_ussd_webhook(client: FlaskClient, redis: Redis, case: Case) -> None:
 
 
 def test_not_configured_answers_503(ctx: Context, redis: Redis) -> None:
+    from dataclasses import replace
+
+    ctx.settings = replace(ctx.settings, ussd_secret="")
     with create_app(context=ctx).test_client() as c:
         resp = c.post(PATH, data=urlencode(load_fixture("ussd", "session__first_dial")),
                       content_type="application/x-www-form-urlencoded")

@@ -1,0 +1,163 @@
+"""Android phone SMS gateway: the "SMS Gateway for Android" webhook (signed, replay window, envelope-id
+dedup, replies through the phone's API) and the SMSSync protocol (secret, reply as a send task, polling)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from flask.testing import FlaskClient
+from redis import Redis
+
+from gateway.app import create_app
+from gateway.channels import smsgateway
+from i18n.catalog import text as t
+from tests.channels import Case, assert_nothing_stored, load_fixture
+from tests.conftest import SMSGATEWAY_SECRET
+from tests.fakes.http_api import FakeAPI
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+from workers.context import Context
+
+PATH = "/webhooks/smsgateway"
+
+
+@pytest.fixture
+def client(ctx: Context) -> Iterator[FlaskClient]:
+    with create_app(context=ctx).test_client() as c:
+        yield c
+
+
+def signed(body: bytes, secret: str = SMSGATEWAY_SECRET, age: int = 0) -> dict[str, str]:
+    ts = str(int(time.time()) - age)
+    sig = hmac.new(secret.encode(), body + ts.encode(), hashlib.sha256).hexdigest()
+    return {"X-Signature": sig, "X-Timestamp": ts}
+
+
+def J(*args: object, **kwargs: object) -> Case:
+    """A webhook case: JSON unless it says otherwise."""
+    kwargs.setdefault("content_type", "application/json")
+    return Case(*args, **kwargs)  # type: ignore[arg-type]
+
+
+WEBHOOK_CASES = [
+    J("Thai SMS in, reply queued for the phone", "webhook__sms_received_th", 200),
+    J("Lao SMS in", "webhook__sms_received_lo", 200),
+    J("local number normalised to E.164", "webhook__sms_received_local_number", 200),
+    J("redelivered envelope id handled once", "webhook__sms_received_th", 200, repeat=3),
+    J("delivery report: 200, nothing to do", "webhook__sms_delivered", 200, stores=False),
+    J("ping: 200", "webhook__system_ping", 200, stores=False),
+    J("wrong signature", "webhook__sms_received_th", 403, stores=False, sign="bad"),
+    J("no signature", "webhook__sms_received_th", 403, stores=False, sign="none"),
+    J("replayed after 10 minutes", "webhook__sms_received_th", 403, stores=False, sign="old"),
+    J("body changed after signing", "webhook__sms_received_th", 403, stores=False, sign="tampered"),
+    J("missing payload", "webhook__missing_payload", 400, stores=False),
+    J("not JSON", None, 400, stores=False, body=b"{not json", content_type="application/json"),
+    J("broken UTF-8", None, 400, stores=False, body=b'{"event": "\xe0\xb8"}', content_type="application/json"),
+    J("oversized", None, 413, stores=False, body=b'{"x": "' + b"a" * 70_000 + b'"}',
+         content_type="application/json"),
+]
+
+
+@pytest.mark.parametrize("case", WEBHOOK_CASES, ids=[c.name for c in WEBHOOK_CASES])
+def test_android_gateway_webhook(client: FlaskClient, ctx: Context, redis: Redis, phone_api: FakeAPI,
+                                 case: Case) -> None:
+    body = case.body if case.body is not None else json.dumps(load_fixture("smsgateway", case.fixture or ""),
+                                                              ensure_ascii=False).encode()
+    headers = {"bad": signed(body, "wrong"), "none": {}, "old": signed(body, age=600),
+               "tampered": signed(body)}.get(case.sign, signed(body))
+    if case.sign == "tampered":
+        body = body.replace("ท่าอุเทน".encode(), "เชียงของ".encode())
+    for _ in range(case.repeat):
+        resp = client.post(PATH, data=body, headers=headers, content_type=case.content_type)
+        assert resp.status_code == case.status, resp.get_data(as_text=True)
+    if not case.stores:
+        assert_nothing_stored(redis)
+        return
+    run_worker(redis)
+    sent = phone_api.received("POST", "/message")
+    assert len(sent) == 1  # one reply, however often the phone redelivered
+    payload = load_fixture("smsgateway", case.fixture or "")["payload"]
+    expected_to = "+66812345678" if payload["phoneNumber"] == "0812345678" else payload["phoneNumber"]
+    assert sent[0].body["phoneNumbers"] == [expected_to]
+    assert sent[0].headers["authorization"].startswith("Basic ")  # credentials from SMSGATEWAY_API_BASE
+    assert sent[0].body["textMessage"]["text"]
+
+
+def test_one_line_report_reaches_the_centre(client: FlaskClient, ctx: Context, phone_api: FakeAPI,
+                                            telegram: FakeTelegram) -> None:
+    body = json.dumps(load_fixture("smsgateway", "webhook__sms_received_th"), ensure_ascii=False).encode()
+    client.post(PATH, data=body, headers=signed(body), content_type="application/json")
+    run_worker(ctx.redis)
+    reply = phone_api.received("POST", "/message")[0].body["textMessage"]["text"]
+    assert "เลขที่" in reply
+    alert = [c for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
+    assert len(alert) == 1 and "smsgateway" in alert[0].params["text"]
+
+
+def test_phone_api_down_retries_the_reply(client: FlaskClient, ctx: Context, phone_api: FakeAPI) -> None:
+    phone_api.fail_next(503)
+    body = json.dumps(load_fixture("smsgateway", "webhook__sms_received_local_number"), ensure_ascii=False).encode()
+    client.post(PATH, data=body, headers=signed(body), content_type="application/json")
+    run_worker(ctx.redis, timeout=30)
+    assert len(phone_api.received("POST", "/message")) == 1
+
+
+def smssync(client: FlaskClient, fields: dict[str, str], secret: str = SMSGATEWAY_SECRET) -> tuple[int, dict]:
+    resp = client.post(PATH, data=urlencode({**fields, "secret": secret}),
+                       content_type="application/x-www-form-urlencoded")
+    return resp.status_code, resp.get_json()
+
+
+def test_smssync_message_gets_success_and_the_reply_as_a_send_task(client: FlaskClient) -> None:
+    status, data = smssync(client, load_fixture("smsgateway", "smssync__message_km"))
+    assert status == 200
+    payload = data["payload"]
+    assert payload["success"] is True and payload["error"] is None and payload["task"] == "send"
+    assert payload["messages"][0]["to"] == "+85512345678"
+    assert "បានទទួលហើយ" in payload["messages"][0]["message"]
+    # SMSSync retries a post it got no answer to: the same message_id is not a second report.
+    status, again = smssync(client, load_fixture("smsgateway", "smssync__message_km"))
+    assert status == 200 and again["payload"]["success"] is True and again["payload"]["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "secret", "status"),
+    [({"from": "+66812345678", "message": "แจ้ง"}, "wrong", 401),
+     ({"from": "+66812345678", "message": "แจ้ง"}, "", 401),
+     ({"message": "แจ้ง", "message_id": "x1"}, SMSGATEWAY_SECRET, 400)],
+)
+def test_smssync_refusals(client: FlaskClient, redis: Redis, fields: dict[str, str], secret: str, status: int) -> None:
+    assert smssync(client, fields, secret)[0] == status
+    assert_nothing_stored(redis)
+
+
+def test_smssync_polling_hands_out_queued_messages_once(client: FlaskClient, ctx: Context) -> None:
+    from dataclasses import replace
+
+    ctx.settings = replace(ctx.settings, smsgateway_api_base="")  # no phone API: SMSSync polls
+    smsgateway.send(ctx, "+66812345678", t("th", "status_reply", ticket="100009", status=t("th", "status_new")))
+    assert ctx.redis.llen(smsgateway.OUTBOX) == 1
+    assert b"812345678" not in (ctx.redis.lindex(smsgateway.OUTBOX, 0) or b"")  # encrypted while queued
+    resp = client.get(f"{PATH}?task=send&secret={SMSGATEWAY_SECRET}")
+    messages = resp.get_json()["payload"]["messages"]
+    assert [m["to"] for m in messages] == ["+66812345678"]
+    assert client.get(f"{PATH}?task=send&secret={SMSGATEWAY_SECRET}").get_json()["payload"]["messages"] == []
+    ack = client.post(f"{PATH}?task=sent&secret={SMSGATEWAY_SECRET}",
+                      data=json.dumps({"queued_messages": [messages[0]["uuid"]]}), content_type="application/json")
+    assert ack.get_json() == {"message_uuids": [messages[0]["uuid"]]}
+    assert client.get(f"{PATH}?task=send&secret=wrong").status_code == 401
+
+
+def test_same_phone_same_reporter_across_channels(client: FlaskClient, ctx: Context) -> None:
+    from reports.identity import pseudonym
+
+    body = json.dumps(load_fixture("smsgateway", "webhook__sms_received_local_number"), ensure_ascii=False).encode()
+    client.post(PATH, data=body, headers=signed(body), content_type="application/json")
+    pid = pseudonym(ctx.settings.secret_key, "+66812345678")  # the number Twilio and USSD give too
+    assert ctx.redis.exists(f"nts:conv:{pid}")

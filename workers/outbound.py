@@ -1,0 +1,50 @@
+"""Replies and messages to reporters that do not ride the webhook response: one job per message.
+
+The reporter's address travels encrypted (NTS_SECRET_KEY); a dedup key makes a retried job send once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flows import keys
+from reports.identity import decrypt_contact, encrypt_contact
+from workers.context import Context, get_context
+from workers.queue import get_queue
+from workers.senders import NotConfigured, SendError
+
+log = logging.getLogger("ntswatch.outbound")
+RETRY_INTERVALS = [5, 30, 120, 600]
+
+
+def queue_reply(ctx: Context, channel: str, address: str, text: str, dedup_key: str) -> None:
+    """Queue `text` for `address` on `channel` (retried with back-off; sent once)."""
+    from rq import Retry
+
+    token = encrypt_contact(ctx.settings.secret_key, address)
+    get_queue(ctx.redis).enqueue_call("workers.outbound.send_reply", args=(channel, token, text, dedup_key),
+                                      job_id=f"reply-{dedup_key}"[:120].replace(":", "-"),
+                                      retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
+
+
+def send_reply(channel: str, contact_token: str, text: str, dedup_key: str) -> str:
+    """Send one reply through the channel's adapter; raise to let RQ retry a passing failure."""
+    ctx = get_context()
+    sent_key = keys.sending("reply:" + dedup_key) + ":sent"
+    if ctx.redis.get(sent_key) is not None:
+        return "already sent"
+    from gateway.channels.registry import adapter  # here: the channels themselves queue replies
+
+    send = adapter(channel).send
+    if send is None:
+        raise NotConfigured(f"channel {channel} cannot send outside a reply")
+    address = decrypt_contact(ctx.settings.secret_key, contact_token)
+    try:
+        provider_id = send(ctx, address, text)
+    except SendError as exc:
+        if exc.permanent:
+            log.error("reply on %s refused for good: %s", channel, exc)
+            return "refused"
+        raise
+    ctx.redis.set(sent_key, provider_id, ex=7 * 86400)
+    return provider_id
