@@ -123,7 +123,7 @@ def test_telegram_429_retry_after_is_honoured(ctx: Context, telegram: FakeTelegr
     assert len(telegram.sent()) == 1
     attempts = [c for c in telegram.calls if c.method == "sendMessage"]
     assert len(attempts) == 2
-    assert waited >= 2.0  # not before Telegram said so
+    assert waited >= 2.0  # never before Telegram said so
     tg = deliveries(ctx, report_id)["telegram"]
     assert tg.status == "sent" and tg.attempts == 2
 

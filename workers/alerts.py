@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from i18n.catalog import text as t
 from i18n.normalize import ce_to_be
-from i18n.sms import truncate_to_units
+from i18n.sms import truncate_to_units, utf16_units
 from reports.models import Report
 from reports.places import Gazetteer, Place
 
@@ -19,6 +19,15 @@ def _local_time(report: Report, lang: str) -> str:
     local = report.received_at.astimezone(BANGKOK)
     year = ce_to_be(local.year) if lang == "th" else local.year
     return f"{local.day:02d}/{local.month:02d}/{year} {local.hour:02d}:{local.minute:02d}"
+
+
+def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer) -> str:
+    """The alert as one or two SMS parts for a duty officer's feature phone: ticket, category, place, details."""
+    place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
+                  report.place_text)
+    where = gazetteer.describe(place, lang) if report.district_code else f"«{report.place_text}»"
+    head = f"NTS {report.ticket} {t(lang, f'cat_{report.category}')} {where}: "
+    return head + truncate_to_units(report.details or "-", max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
 
 
 def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str = "telegram") -> str:

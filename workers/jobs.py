@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,10 @@ from sqlalchemy import select
 
 from flows import keys
 from reports import store
-from reports.centers import Center
+from reports.centers import Center, NotifyTarget
 from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
-from workers.alerts import render_alert
+from workers.alerts import render_alert, render_sms_alert
 from workers.context import get_context
 from workers.queue import get_queue
 from workers.senders import NotConfigured, SendError
@@ -53,6 +54,17 @@ def _route(place: dict[str, Any] | None, flags: list[str]) -> Center:
     return center
 
 
+def _expand(targets: tuple[NotifyTarget, ...]) -> list[NotifyTarget]:
+    """One delivery per duty officer's phone, so a retry never texts the ones already reached."""
+    out: list[NotifyTarget] = []
+    for target in targets:
+        if target.kind == "sms" and len(target.params["to"]) > 1:
+            out += [NotifyTarget("sms", {**target.params, "to": [number]}) for number in target.params["to"]]
+        else:
+            out.append(target)
+    return out
+
+
 def _delivery_id(report_id: str, target_key: str) -> str:
     return f"{report_id}-{hashlib.sha256(target_key.encode()).hexdigest()[:16]}"  # RQ job ids: no colons
 
@@ -72,7 +84,7 @@ def process_report(report_id: str) -> list[str]:
             center = _route(place, flags)
             report, _ = store.save_report(session, payload, center.id, place, sorted(set(flags)))
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
-        wanted = {_delivery_id(report.id, target.key): target for target in center.notify}
+        wanted = {_delivery_id(report.id, target.key): target for target in _expand(center.notify)}
         have = set(session.execute(select(Delivery.id).where(Delivery.report_id == report.id)).scalars())
         for delivery_id, target in wanted.items():
             if delivery_id not in have:
@@ -106,7 +118,20 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
         from workers.senders import telegram
 
         return telegram.send(settings, target, text)
+    if channel == "sms":
+        return _send_sms(settings, target["to"][0], text)
     raise NotConfigured(f"no sender for {channel} on this gateway yet")
+
+
+def _send_sms(settings: Any, number: str, text: str) -> str:
+    """Duty officers' SMS: through Twilio when configured, else through the office's Android phone."""
+    from workers.senders import smsgateway, twilio_sms
+
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
+        return twilio_sms.send(settings, number, text)
+    if settings.smsgateway_api_base:
+        return smsgateway.send(settings, [number], text, message_id=hashlib.sha256(text.encode()).hexdigest()[:32])
+    raise NotConfigured("no SMS provider: set TWILIO_* or SMSGATEWAY_API_BASE")
 
 
 def notify_delivery(delivery_id: str) -> str:
@@ -135,7 +160,10 @@ def notify_delivery(delivery_id: str) -> str:
             report = session.get(Report, delivery.report_id)
             assert report is not None
             center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
-            text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
+            if delivery.channel == "sms":
+                text = render_sms_alert(report, center.language, ctx.gazetteer)
+            else:
+                text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
             delivery.text = text
             delivery.attempts += 1
             try:
@@ -175,12 +203,30 @@ def _failed(session: Any, delivery: Delivery, exc: SendError) -> str:
         return delivery.status
     backoff = ctx.settings.notify_backoff_s
     delay = exc.retry_after
-    if delay is None:
+    if delay is not None:
+        # RQ's scheduler keeps whole seconds (rounded down): one more second keeps us from knocking early.
+        delay = math.ceil(delay) + 1
+    else:
         delay = backoff[min(delivery.attempts - 1, len(backoff) - 1)]
     delivery.status = DeliveryStatus.RETRYING.value
     get_queue(ctx.redis).enqueue_in(timedelta(seconds=float(delay)), "workers.jobs.notify_delivery", delivery.id)
     log.warning("delivery %s attempt %d failed (%s); retry in %.1fs", delivery.id, delivery.attempts, exc, delay)
     return delivery.status
+
+
+def record_delivery_status(channel: str, provider_message_id: str, status: str, error: str = "") -> bool:
+    """A provider's delivery receipt: a failed SMS marks the delivery failed (an officer did not get it)."""
+    with get_context().sessions.begin() as session:
+        delivery = session.execute(select(Delivery).where(Delivery.provider_message_id == provider_message_id)
+                                   ).scalar_one_or_none()
+        if delivery is None:
+            return False  # a reply to a reporter, not an alert: nothing stored about it
+        if status == "failed" and delivery.status == DeliveryStatus.SENT:
+            delivery.status = DeliveryStatus.DEAD.value
+            delivery.last_error = f"{channel} delivery failed {error}".strip()
+            store.audit(session, "delivery_failed", delivery.report_id, channel,
+                        {"channel": delivery.channel, "error": error})
+        return True
 
 
 def forget_reporter(reporter_id: str) -> bool:

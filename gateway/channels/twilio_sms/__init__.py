@@ -95,5 +95,26 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     return WebResponse(twiml(results[0].reply if results else None), content_type="application/xml")
 
 
-ADAPTER = Adapter(name=CHANNEL, path="/webhooks/twilio/sms", verify=verify, parse=parse, render=render,
+def send(ctx: Context, address: str, text: str) -> str:
+    """An SMS to a reporter outside a webhook reply (REST API, status callback signed like webhooks)."""
+    from workers.senders import twilio_sms as sender
+
+    return sender.send(ctx.settings, address, text)
+
+
+def parse_status(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
+    """A status callback for a message we sent: the delivery record is updated by a job."""
+    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
+    if not sid or status not in STATUS_MAP:
+        raise BadRequest("MessageSid and a known MessageStatus are required")
+    from workers.queue import get_queue
+
+    get_queue(ctx.redis).enqueue_call("workers.jobs.record_delivery_status",
+                                      args=(CHANNEL, sid, STATUS_MAP[status], params.get("ErrorCode", "")))
+    return Parsed(response=WebResponse("", 204))
+
+
+ADAPTER = Adapter(name=CHANNEL, path="/webhooks/twilio/sms", verify=verify, parse=parse, render=render, send=send,
                   status_map=STATUS_MAP)
+STATUS_ADAPTER = Adapter(name="twilio_status", path="/webhooks/twilio/status", verify=verify, parse=parse_status,
+                         render=render, status_map=STATUS_MAP)
