@@ -31,6 +31,7 @@ from flows.parse import (
     parse_ticket,
     parse_when,
 )
+from flows.submit import allocate_ticket, open_transaction, queue_report
 from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
 from i18n.normalize import normalize_text
@@ -40,8 +41,8 @@ from i18n.sms import MAX_REPLY_PARTS, budget_units, truncate_to_units, utf16_uni
 from reports.identity import encrypt_contact, pseudonym
 from reports.models import Category
 from reports.places import Gazetteer, Place
-from reports.tickets import FIRST_SEQUENCE, is_valid_ticket, make_ticket
-from workers.queue import enqueue_report, get_queue
+from reports.tickets import is_valid_ticket
+from workers.queue import get_queue
 
 MENU_STEPS = ("category", "when")
 CONVERSATION_TTL_S = 7 * 86400  # kept past the timeout so a late reply gets a polite restart
@@ -409,10 +410,7 @@ class Engine:
     def _complete(self, turn: Turn, state: dict[str, Any]) -> Reply:
         pid, lang, msg = turn.pid, turn.lang, turn.msg
         report_id = str(uuid.uuid4())
-        seq = self.redis.pipeline(transaction=True)
-        seq.set(keys.TICKET_SEQUENCE, FIRST_SEQUENCE - 1, nx=True)
-        seq.incr(keys.TICKET_SEQUENCE)
-        ticket = make_ticket(int(seq.execute()[1]))
+        ticket = allocate_ticket(self.redis)
         s = state["slots"]
         payload = {
             "id": report_id,
@@ -431,14 +429,11 @@ class Engine:
             "messages": state["messages"],
             "received_at": state["started"],
         }
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.multi()  # explicit MULTI first: RQ's enqueue joins an open transaction, it cannot start one late
-        pipe.set(keys.intake(report_id), json.dumps(payload, ensure_ascii=False))
-        pipe.set(keys.ticket(ticket), "received", ex=90 * 86400)
+        pipe = open_transaction(self.redis)
+        queue_report(self.redis, pipe, payload)
         pipe.delete(keys.conversation(pid))
         pipe.hset(keys.profile(pid), mapping=_profile_fields(turn.profile, lang))
         pipe.expire(keys.profile(pid), PROFILE_TTL_S)
-        enqueue_report(self.redis, pipe, report_id)
         reply = t(lang, self.flow.on_complete, ticket=ticket)
         if turn.on_save:
             turn.on_save(pipe, reply)
