@@ -1,60 +1,62 @@
-"""`ntswatch telegram`: the Telegram bot in polling mode (works from an office without a public address).
+"""`ntswatch telegram`: the Telegram bot in polling mode (works from an office with no public address), and
+`ntswatch telegram set-webhook` for webhook mode.
 
-Private chats only: a report is a 1:1 conversation, groups are where centres receive alerts. Updates go
-through the same dedup and flow engine as every webhook channel (aiogram routers:
-https://docs.aiogram.dev/en/latest/dispatcher/router.html).
+Polling feeds the same parsing (gateway/channels/telegram), dedup and flow engine as the webhook; aiogram
+routers: https://docs.aiogram.dev/en/latest/dispatcher/router.html. Replies are sent at once here, with the
+menu as inline buttons; callback queries are always answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC
+from typing import Any
 
-from aiogram import Dispatcher, F, Router
-from aiogram.types import Message
+from aiogram import Dispatcher, Router
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.telegram import inbound_of, keyboard
 from gateway.intake import accept
 from workers.context import Context, get_context
 from workers.senders.telegram import make_bot
 
 log = logging.getLogger("ntswatch.telegram")
-CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def inbound_from_message(message: Message) -> Inbound | None:
-    """The `Inbound` of a private Telegram message (text or location), or None for anything else."""
-    if message.chat.type != "private" or message.from_user is None:
-        return None
-    location = (message.location.latitude, message.location.longitude) if message.location else None
-    text = message.text or message.caption or ""
-    if not text and location is None:
-        return None
-    return Inbound(
-        channel=CHANNEL,
-        provider_id=f"{message.chat.id}:{message.message_id}",
-        address=f"tg:{message.from_user.id}",
-        text=text,
-        received_at=message.date.astimezone(UTC),
-        language_hint=(message.from_user.language_code or "")[:2] or None,
-        location=location,
-    )
+async def _handle(ctx: Context, engine: Engine, update: Update) -> tuple[str | None, list[list[str]]]:
+    msg, _callback = inbound_of(update.model_dump(mode="json", exclude_none=True, by_alias=True))
+    if msg is None:
+        return None, []
+    result = await asyncio.to_thread(accept, ctx, engine, msg)
+    if not result.reply or result.duplicate:
+        return None, []
+    options = [list(o) for o in result.reply_info.options] if result.reply_info else []
+    return result.reply, options
+
+
+def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | None:
+    data = keyboard(options)
+    return InlineKeyboardMarkup.model_validate(data) if data else None
 
 
 def build_router(ctx: Context, engine: Engine) -> Router:
-    """The reporter conversation router."""
+    """The reporter conversation router (private chats; group messages are not reports)."""
     router = Router(name="reporter")
 
-    @router.message(F.chat.type == "private")
-    async def on_private(message: Message) -> None:
-        msg = inbound_from_message(message)
-        if msg is None:
-            return
-        result = await asyncio.to_thread(accept, ctx, engine, msg)
-        if result.reply and not result.duplicate:
-            await message.answer(result.reply, parse_mode=None)
+    @router.message()
+    async def on_message(message: Message, event_update: Update) -> None:
+        reply, options = await _handle(ctx, engine, event_update)
+        if reply:
+            await message.answer(reply, parse_mode=None, reply_markup=_markup(options))
+
+    @router.callback_query()
+    async def on_choice(query: CallbackQuery, event_update: Update) -> None:
+        reply, options = await _handle(ctx, engine, event_update)
+        await query.answer()  # always: the button stops spinning even when the choice is stale
+        if reply and query.message is not None:
+            await query.message.answer(reply, parse_mode=None, reply_markup=_markup(options))
 
     return router
 
@@ -67,5 +69,24 @@ def run_polling() -> int:
     dp = Dispatcher()
     dp.include_router(build_router(ctx, engine))
     log.info("telegram bot polling via %s", ctx.settings.telegram_api_base)
-    asyncio.run(dp.start_polling(bot, handle_signals=True))
+    asyncio.run(dp.start_polling(bot, handle_signals=True, allowed_updates=ALLOWED_UPDATES))
     return 0
+
+
+def set_webhook(drop_pending: bool = False) -> dict[str, Any]:
+    """Register NTS_PUBLIC_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET (setWebhook)."""
+    ctx = get_context()
+    settings = ctx.settings
+    if not settings.public_url or not settings.telegram_webhook_secret:
+        raise SystemExit("NTS_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET are needed for webhook mode")
+    url = f"{settings.public_url}/webhooks/telegram"
+
+    async def run() -> bool:
+        bot = make_bot(settings)
+        try:
+            return await bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret,
+                                         allowed_updates=ALLOWED_UPDATES, drop_pending_updates=drop_pending)
+        finally:
+            await bot.session.close()
+
+    return {"url": url, "ok": asyncio.run(run())}

@@ -162,7 +162,8 @@ class Engine:
     def _language(self, text: str, profile: dict[str, str], msg: Inbound, command: Command | None) -> str:
         if command is not None and command.name == "language" and command.language:
             return command.language
-        detected = detect_language(text)
+        # A bot command ("/start") is written in Latin letters by every user: it says nothing of the language.
+        detected = None if text.startswith("/") else detect_language(text)
         remembered = profile.get("lang")
         if detected in ("th", "lo", "km"):
             return detected
@@ -369,7 +370,10 @@ class Engine:
             s["when"] = when
             state["history"].append("when")
         elif step.expects == "text":
-            if not any(ch.isalnum() for ch in text):
+            if not any(ch.isalnum() for ch in text) and msg.media:
+                # A photo or a voice note is an answer for those who do not type.
+                text = " ".join("📷" if m.get("kind") == "photo" else "🎤" for m in msg.media)
+            elif not any(ch.isalnum() for ch in text):
                 return self._next(turn, state, prefix=sorry)
             s["details"] = text[:1000]
             state["history"].append("details")
@@ -427,6 +431,7 @@ class Engine:
             "details": s.get("details", ""),
             "one_line": state["one_line"],
             "messages": state["messages"],
+            "media": state.get("media", []),
             "received_at": state["started"],
         }
         pipe = open_transaction(self.redis)
@@ -444,6 +449,8 @@ class Engine:
     def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
         state["messages"].append({"id": msg.provider_id, "text": msg.text[:2000],
                                   "at": msg.received_at.timestamp()})
+        if msg.media:  # photos and voice notes: fetched and checked by the worker, sent with the alert
+            state.setdefault("media", []).extend(list(msg.media)[:5])
 
     @staticmethod
     def _join(prefix: str, body: str) -> str:

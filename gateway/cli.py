@@ -68,9 +68,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
-    """Run the Telegram bot (polling)."""
-    from bots.telegram import run_polling
+    """Run the Telegram bot (polling), or register the webhook."""
+    from bots.telegram import run_polling, set_webhook
 
+    if args.action == "set-webhook":
+        result = set_webhook(drop_pending=args.drop_pending)
+        print(f"webhook {'set' if result['ok'] else 'NOT set'}: {result['url']}")
+        return 0 if result["ok"] else 1
     return run_polling()
 
 
@@ -156,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run an RQ worker")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     p.set_defaults(func=cmd_worker)
-    sub.add_parser("telegram", help="run the Telegram bot (polling)").set_defaults(func=cmd_telegram)
+    p = sub.add_parser("telegram", help="run the Telegram bot (polling), or `set-webhook` for webhook mode")
+    p.add_argument("action", nargs="?", choices=["poll", "set-webhook"], default="poll")
+    p.add_argument("--drop-pending", action="store_true", help="with set-webhook: discard queued updates")
+    p.set_defaults(func=cmd_telegram)
     p = sub.add_parser("simulate", help="chat as a villager over signed Twilio webhooks")
     p.add_argument("--lang", choices=["th", "lo", "km", "en"], default="th")
     p.add_argument("--url", help="gateway base URL (default http://$NTS_BIND)")

@@ -46,6 +46,11 @@ class Settings:
     conversation_timeout_s: int = 60 * 60
     notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))
     default_country: str = "TH"
+    media_dir: str = ""  # photos and voice notes; default var/media
+
+    def media_path(self) -> Path:
+        """Where checked media files are kept."""
+        return Path(self.media_dir) if self.media_dir else VAR_DIR / "media"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

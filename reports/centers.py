@@ -35,6 +35,8 @@ class NotifyTarget:
             return f"line:{self.params['to']}"
         if self.kind == "sms":
             return "sms:" + ",".join(self.params["to"])
+        if self.kind == "telegram_media":
+            return f"tgmedia:{self.params['chat_id']}:{self.params.get('key_suffix', '')}"
         return "inbox"
 
 

@@ -67,7 +67,8 @@ class DeliveryStatus(enum.StrEnum):
 class Base(DeclarativeBase):
     """Declarative base for every table."""
 
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
 
 
 class Reporter(Base):
@@ -107,6 +108,8 @@ class Report(Base):
     resolved_via: Mapped[str | None] = mapped_column(String(16))
     center_id: Mapped[str] = mapped_column(String(32), index=True)
     flags: Mapped[list[str]] = mapped_column(default=list)
+    # Photos and voice notes, stored under the media directory after their size and type were checked.
+    media: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW.value, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     received_at: Mapped[datetime]

@@ -113,6 +113,7 @@ def _insert(session: Session, payload: dict[str, Any], center_id: str, place: di
         lon=location[1],
         center_id=center_id,
         flags=flags,
+        media=payload.get("media_records") or [],
         received_at=received,
     )
     session.add(report)

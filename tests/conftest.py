@@ -28,6 +28,7 @@ SECRET_KEY = "test-secret-key-0123456789abcdef"
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 SMSGATEWAY_SECRET = "test-smsgateway-secret"
 USSD_SECRET = "test-ussd-secret"
+TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
 
 
 def free_port() -> int:
@@ -138,7 +139,7 @@ def twilio_api() -> Iterator[FakeAPI]:
 
 @pytest.fixture
 def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_api: FakeAPI,
-             twilio_api: FakeAPI) -> Settings:
+             twilio_api: FakeAPI, tmp_path: Path) -> Settings:
     """Settings wired to the test services."""
     return Settings.from_env(
         redis_url=redis_url,
@@ -156,6 +157,8 @@ def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_ap
         twilio_from="+6640001234",
         twilio_api_base=twilio_api.base_url,
         ussd_secret=USSD_SECRET,
+        telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
+        media_dir=str(tmp_path / "media"),
         notify_backoff_s=(1, 1, 1, 1, 1),
     )
 

@@ -8,6 +8,7 @@ import logging
 import math
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
 from workers.alerts import render_alert, render_sms_alert
 from workers.context import get_context
+from workers.media import collect
 from workers.queue import get_queue
 from workers.senders import NotConfigured, SendError
 
@@ -54,14 +56,18 @@ def _route(place: dict[str, Any] | None, flags: list[str]) -> Center:
     return center
 
 
-def _expand(targets: tuple[NotifyTarget, ...]) -> list[NotifyTarget]:
-    """One delivery per duty officer's phone, so a retry never texts the ones already reached."""
+def _expand(targets: tuple[NotifyTarget, ...], media: list[dict[str, Any]] | None = None) -> list[NotifyTarget]:
+    """One delivery per duty officer's phone, so a retry never texts the ones already reached; one more per
+    photo or voice note for chat groups, so a failed upload never repeats the text alert."""
     out: list[NotifyTarget] = []
     for target in targets:
         if target.kind == "sms" and len(target.params["to"]) > 1:
             out += [NotifyTarget("sms", {**target.params, "to": [number]}) for number in target.params["to"]]
         else:
             out.append(target)
+        if target.kind == "telegram":
+            out += [NotifyTarget("telegram_media", {**target.params, "media": m, "key_suffix": m["sha256"][:16]})
+                    for m in media or []]
     return out
 
 
@@ -73,6 +79,13 @@ def process_report(report_id: str) -> list[str]:
     """Normalise, resolve, route and persist a report, then queue one notify job per centre channel."""
     ctx = get_context()
     raw = ctx.redis.get(keys.intake(report_id))
+    media: list[dict[str, Any]] = []
+    media_flags: list[str] = []
+    if raw is not None and json.loads(raw).get("media"):
+        with ctx.sessions() as session:
+            stored = session.get(Report, report_id) is not None
+        if not stored:  # fetch before the transaction: a slow download must not hold the database
+            media, media_flags = collect(ctx.settings, json.loads(raw)["media"])
     with ctx.sessions.begin() as session:
         report = session.get(Report, report_id)
         if report is None:
@@ -82,9 +95,11 @@ def process_report(report_id: str) -> list[str]:
             payload = json.loads(raw)
             place, flags = _resolve(payload)
             center = _route(place, flags)
-            report, _ = store.save_report(session, payload, center.id, place, sorted(set(flags)))
+            payload["media_records"] = media
+            report, _ = store.save_report(session, payload, center.id, place, sorted(set(flags + media_flags)))
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
-        wanted = {_delivery_id(report.id, target.key): target for target in _expand(center.notify)}
+        wanted = {_delivery_id(report.id, target.key): target
+                  for target in _expand(center.notify, report.media)}
         have = set(session.execute(select(Delivery.id).where(Delivery.report_id == report.id)).scalars())
         for delivery_id, target in wanted.items():
             if delivery_id not in have:
@@ -120,6 +135,10 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
         return telegram.send(settings, target, text)
     if channel == "sms":
         return _send_sms(settings, target["to"][0], text)
+    if channel == "telegram_media":
+        from workers.senders import telegram
+
+        return telegram.send_media(settings, target, Path(settings.media_path()) / target["media"]["file"], text)
     raise NotConfigured(f"no sender for {channel} on this gateway yet")
 
 
@@ -162,6 +181,8 @@ def notify_delivery(delivery_id: str) -> str:
             center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
             if delivery.channel == "sms":
                 text = render_sms_alert(report, center.language, ctx.gazetteer)
+            elif delivery.channel == "telegram_media":
+                text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
             else:
                 text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
             delivery.text = text

@@ -17,17 +17,21 @@ log = logging.getLogger("ntswatch.outbound")
 RETRY_INTERVALS = [5, 30, 120, 600]
 
 
-def queue_reply(ctx: Context, channel: str, address: str, text: str, dedup_key: str) -> None:
-    """Queue `text` for `address` on `channel` (retried with back-off; sent once)."""
+def queue_reply(ctx: Context, channel: str, address: str, text: str, dedup_key: str,
+                options: list[list[str]] | None = None) -> None:
+    """Queue `text` for `address` on `channel` (retried with back-off; sent once); `options` become buttons
+    where the channel has them."""
     from rq import Retry
 
     token = encrypt_contact(ctx.settings.secret_key, address)
-    get_queue(ctx.redis).enqueue_call("workers.outbound.send_reply", args=(channel, token, text, dedup_key),
+    get_queue(ctx.redis).enqueue_call("workers.outbound.send_reply",
+                                      args=(channel, token, text, dedup_key, options or []),
                                       job_id=f"reply-{dedup_key}"[:120].replace(":", "-"),
                                       retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
 
 
-def send_reply(channel: str, contact_token: str, text: str, dedup_key: str) -> str:
+def send_reply(channel: str, contact_token: str, text: str, dedup_key: str,
+               options: list[list[str]] | None = None) -> str:
     """Send one reply through the channel's adapter; raise to let RQ retry a passing failure."""
     ctx = get_context()
     sent_key = keys.sending("reply:" + dedup_key) + ":sent"
@@ -40,7 +44,7 @@ def send_reply(channel: str, contact_token: str, text: str, dedup_key: str) -> s
         raise NotConfigured(f"channel {channel} cannot send outside a reply")
     address = decrypt_contact(ctx.settings.secret_key, contact_token)
     try:
-        provider_id = send(ctx, address, text)
+        provider_id = send(ctx, address, text, options or [])
     except SendError as exc:
         if exc.permanent:
             log.error("reply on %s refused for good: %s", channel, exc)

@@ -118,6 +118,7 @@ class Adapter:
     verify: Callable[[Context, WebRequest], Any]
     parse: Callable[[Context, WebRequest, Any], Parsed]
     render: Callable[[Context, Parsed, list[Accepted]], WebResponse]
-    send: Callable[[Context, str, str], str] | None = None
+    # send(ctx, address, text, options): options are numbered menu choices a channel may render as buttons
+    send: Callable[[Context, str, str, list[list[str]]], str] | None = None
     status_map: Mapping[str, str] = field(default_factory=dict)
     methods: tuple[str, ...] = ("POST",)

@@ -10,6 +10,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,6 +35,7 @@ class FakeTelegram:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_message_id: int = 1000
     server: ThreadingHTTPServer | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, served by getFile
 
     @property
     def base_url(self) -> str:
@@ -61,19 +64,42 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *_args: Any) -> None:
             pass
 
+        def do_GET(self) -> None:
+            # File downloads: GET /file/bot<token>/<file_path> (https://core.telegram.org/bots/api#getfile)
+            file_id = self.path.rsplit("/", 1)[-1].split(".", 1)[0]
+            data = state.files.get(file_id)
+            self.send_response(200 if data is not None else 404)
+            self.send_header("Content-Length", str(len(data or b"")))
+            self.end_headers()
+            self.wfile.write(data or b"")
+
+        def _body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":  # aiohttp streams uploads
+                data = b""
+                while True:
+                    size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return data
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
+            raw = self._body()
             ctype = self.headers.get("Content-Type", "")
             if "json" in ctype:
                 params = json.loads(raw or b"{}")
             elif "multipart" in ctype:
+                message = BytesParser(policy=email_policy).parsebytes(
+                    f"Content-Type: {ctype}\r\n\r\n".encode() + raw)
                 params = {"_multipart": True}
-                for part in raw.split(b"\r\n--"):
-                    if b'name="' in part:
-                        name = part.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
-                        value = part.split(b"\r\n\r\n", 1)[-1].rstrip(b"\r\n-").decode(errors="replace")
-                        params[name] = value
+                for part in message.iter_parts():
+                    name = part.get_param("name", header="content-disposition")
+                    payload = part.get_payload(decode=True)
+                    payload = payload if isinstance(payload, bytes) else b""
+                    params[str(name)] = payload.decode() if part.get_filename() is None else {
+                        "filename": part.get_filename(), "size": len(payload), "head": payload[:8].hex()}
             else:
                 params = dict(parse_qsl(raw.decode()))
             _, token, method = self.path.split("/", 2)
@@ -91,7 +117,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 status = 200
                 chat_id = int(params.get("chat_id", 0))
                 result: Any = True
-                if method in ("sendMessage", "sendPhoto"):
+                if method in ("sendMessage", "sendPhoto", "sendVoice"):
                     result = {"message_id": message_id, "date": int(time.time()),
                               "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private",
                                        "title": "centre"},
@@ -99,6 +125,22 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                     if params.get("message_thread_id"):
                         result["message_thread_id"] = int(params["message_thread_id"])
                         result["is_topic_message"] = True
+                elif method == "getFile":
+                    fid = str(params.get("file_id"))
+                    if fid not in state.files:
+                        status = 400
+                        body = {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+                        data = json.dumps(body).encode()
+                        self.send_response(status)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                        return
+                    result = {"file_id": fid, "file_unique_id": fid[:8], "file_size": len(state.files[fid]),
+                              "file_path": f"photos/{fid}.bin"}
+                elif method == "setWebhook":
+                    result = True
                 elif method == "getMe":
                     result = {"id": 42, "is_bot": True, "first_name": "NTS", "username": "nts_test_bot"}
                 body = {"ok": True, "result": result}

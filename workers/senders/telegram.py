@@ -6,12 +6,15 @@ Bot API sendMessage: https://core.telegram.org/bots/api#sendmessage — 429 carr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import FSInputFile, InlineKeyboardMarkup
 
 from gateway.settings import Settings
 from workers.senders import NotConfigured, SendError
@@ -28,11 +31,13 @@ def make_bot(settings: Settings) -> Bot:
 async def _send(settings: Settings, target: dict[str, Any], text: str) -> str:
     bot = make_bot(settings)
     try:
+        markup = target.get("reply_markup")
         message = await bot.send_message(
             chat_id=target["chat_id"],
             text=text,
             message_thread_id=target.get("thread_id"),
             parse_mode=None,  # plain text: an underscore in a place name must not break the alert
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
             request_timeout=20,
         )
         return str(message.message_id)
@@ -40,10 +45,35 @@ async def _send(settings: Settings, target: dict[str, Any], text: str) -> str:
         await bot.session.close()
 
 
+async def _send_media(settings: Settings, target: dict[str, Any], path: Path, caption: str) -> str:
+    bot = make_bot(settings)
+    try:
+        kind = target["media"]["kind"]
+        common = {"chat_id": target["chat_id"], "message_thread_id": target.get("thread_id"), "caption": caption,
+                  "request_timeout": 60}
+        if kind == "photo":
+            message = await bot.send_photo(photo=FSInputFile(path), **common)
+        else:
+            message = await bot.send_voice(voice=FSInputFile(path), **common)
+        return str(message.message_id)
+    finally:
+        await bot.session.close()
+
+
+def send_media(settings: Settings, target: dict[str, Any], path: Path, caption: str) -> str:
+    """Send a stored photo or voice note to the group in `target`, captioned with the ticket."""
+    return _guarded(lambda: asyncio.run(_send_media(settings, target, path, caption)))
+
+
 def send(settings: Settings, target: dict[str, Any], text: str) -> str:
     """Send `text` to the group in `target`; return the Telegram message id."""
+    return _guarded(lambda: asyncio.run(_send(settings, target, text)))
+
+
+def _guarded(call: Callable[[], str]) -> str:
+    """Map aiogram's errors to retry (429, 5xx, network) or give up (400/403)."""
     try:
-        return asyncio.run(_send(settings, target, text))
+        return call()
     except TelegramRetryAfter as exc:
         raise SendError(f"telegram 429: retry after {exc.retry_after}s", retry_after=exc.retry_after) from exc
     except (TelegramServerError, TelegramNetworkError) as exc:

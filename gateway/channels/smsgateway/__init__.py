@@ -159,7 +159,7 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     return _json({"ok": True})
 
 
-def send(ctx: Context, address: str, text: str) -> str:
+def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
     """A message to a reporter through the phone: its API when set, else SMSSync's next poll."""
     if ctx.settings.smsgateway_api_base:
         from workers.senders import smsgateway

@@ -95,7 +95,7 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     return WebResponse(twiml(results[0].reply if results else None), content_type="application/xml")
 
 
-def send(ctx: Context, address: str, text: str) -> str:
+def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
     """An SMS to a reporter outside a webhook reply (REST API, status callback signed like webhooks)."""
     from workers.senders import twilio_sms as sender
 

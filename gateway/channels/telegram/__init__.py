@@ -1,0 +1,149 @@
+"""Telegram bot in webhook mode: `POST /webhooks/telegram` receives an `Update`
+(https://core.telegram.org/bots/api#update), checked with `X-Telegram-Bot-Api-Secret-Token`
+(the secret given to setWebhook, https://core.telegram.org/bots/api#setwebhook).
+
+Reports come from private chats; groups are where centres receive alerts, so group messages are not
+reports. `update_id` is the dedup key. Menus become inline keyboards whose buttons send the option number
+back as callback data; every callback query is answered (in the webhook response itself, which the Bot
+API allows for one method). Replies go out through the Bot API as jobs, plain text (no Markdown an
+underscore could break). The polling bot (`ntswatch telegram`, bots/telegram.py) shares this parsing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.inbound import Inbound
+from gateway.channels.base import (
+    Adapter,
+    BadRequest,
+    Forbidden,
+    NotConfigured,
+    Parsed,
+    WebRequest,
+    WebResponse,
+)
+from gateway.intake import Accepted
+from workers.context import Context
+
+CHANNEL = "telegram"
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_VOICE_BYTES = 10 * 1024 * 1024
+CALLBACK_PREFIX = "o:"  # reporter menu choices; centre alert buttons (signed) use other prefixes
+
+
+def verify(ctx: Context, req: WebRequest) -> dict[str, Any]:
+    """The secret token Telegram echoes in every webhook call, compared in constant time."""
+    secret = ctx.settings.telegram_webhook_secret
+    if not secret:
+        raise NotConfigured("TELEGRAM_WEBHOOK_SECRET is not set on this gateway")
+    given = req.header("X-Telegram-Bot-Api-Secret-Token") or ""
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        raise Forbidden("X-Telegram-Bot-Api-Secret-Token does not match")
+    try:
+        update = json.loads(req.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("body is not UTF-8 JSON") from exc
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise BadRequest("not a Telegram Update (no update_id)")
+    return update
+
+
+def media_of(message: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Photo (largest size under the limit) and voice/audio references of a message, to fetch later."""
+    media: list[dict[str, Any]] = []
+    photos = [p for p in message.get("photo") or [] if (p.get("file_size") or 0) <= MAX_PHOTO_BYTES]
+    if photos:
+        best = max(photos, key=lambda p: (p.get("width", 0) * p.get("height", 0), p.get("file_size") or 0))
+        media.append({"kind": "photo", "provider": CHANNEL, "file_id": best["file_id"],
+                      "size": best.get("file_size")})
+    for kind in ("voice", "audio"):
+        item = message.get(kind)
+        if isinstance(item, dict) and (item.get("file_size") or 0) <= MAX_VOICE_BYTES:
+            media.append({"kind": "voice", "provider": CHANNEL, "file_id": item["file_id"],
+                          "size": item.get("file_size"), "mime_type": item.get("mime_type")})
+    return tuple(media)
+
+
+def inbound_of(update: dict[str, Any]) -> tuple[Inbound | None, dict[str, Any] | None]:
+    """The reporter's message in an update (or None), and a callback query to answer (or None)."""
+    received = datetime.now(UTC)
+    callback = update.get("callback_query")
+    if isinstance(callback, dict):
+        data = str(callback.get("data") or "")
+        message = callback.get("message") or {}
+        chat = message.get("chat") or {}
+        user = callback.get("from") or {}
+        if not data.startswith(CALLBACK_PREFIX) or chat.get("type") != "private" or "id" not in user:
+            return None, callback
+        return Inbound(CHANNEL, f"upd:{update['update_id']}", f"tg:{user['id']}", data[len(CALLBACK_PREFIX):],
+                       received, language_hint=(user.get("language_code") or "")[:2] or None), callback
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return None, None  # edited messages, channel posts, member updates: nothing to report
+    chat, user = message.get("chat") or {}, message.get("from") or {}
+    if chat.get("type") != "private" or "id" not in user:
+        return None, None
+    location = message.get("location")
+    loc = (float(location["latitude"]), float(location["longitude"])) if isinstance(location, dict) else None
+    text = str(message.get("text") or message.get("caption") or "")
+    media = media_of(message)
+    if not text and loc is None and not media:
+        return None, None
+    return Inbound(CHANNEL, f"upd:{update['update_id']}", f"tg:{user['id']}", text, received,
+                   language_hint=(user.get("language_code") or "")[:2] or None, location=loc, media=media), None
+
+
+def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
+    """A report message or menu choice; anything else is acknowledged (200) so Telegram does not retry."""
+    msg, callback = inbound_of(update)
+    extra = {"callback_id": callback.get("id") if callback else None}
+    if msg is None:
+        return Parsed(response=_answer_callback(extra["callback_id"]), extra=extra)
+    return Parsed([msg], extra=extra)
+
+
+def _answer_callback(callback_id: str | None) -> WebResponse:
+    if not callback_id:
+        return WebResponse("", 200)
+    return WebResponse(json.dumps({"method": "answerCallbackQuery", "callback_query_id": callback_id}),
+                       200, "application/json")
+
+
+def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
+    """Queue the reply (with the menu as buttons) and answer the callback query, if any, right here."""
+    from workers.outbound import queue_reply
+
+    result = results[0]
+    msg = parsed.messages[0]
+    if result.reply and not result.duplicate:
+        options = [list(o) for o in result.reply_info.options] if result.reply_info else []
+        queue_reply(ctx, CHANNEL, msg.address, result.reply, dedup_key=f"tg-{msg.provider_id}", options=options)
+    return _answer_callback(parsed.extra.get("callback_id"))
+
+
+def keyboard(options: list[list[str]], share_location_label: str | None = None) -> dict[str, Any] | None:
+    """Reply markup: numbered options as inline buttons (two per row)."""
+    if not options:
+        return None
+    buttons = [{"text": f"{n}. {label}", "callback_data": f"{CALLBACK_PREFIX}{n}"} for n, label in options]
+    return {"inline_keyboard": [buttons[i:i + 2] for i in range(0, len(buttons), 2)]}
+
+
+def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
+    """A message to a reporter's private chat through the Bot API."""
+    from workers.senders import telegram
+
+    if not address.startswith("tg:"):
+        raise BadRequest("not a Telegram address")
+    target: dict[str, Any] = {"chat_id": int(address[3:])}
+    markup = keyboard(options or [])
+    if markup:
+        target["reply_markup"] = markup
+    return telegram.send(ctx.settings, target, text)
+
+
+ADAPTER = Adapter(name=CHANNEL, path="/webhooks/telegram", verify=verify, parse=parse, render=render, send=send)
