@@ -29,6 +29,7 @@ TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 SMSGATEWAY_SECRET = "test-smsgateway-secret"
 USSD_SECRET = "test-ussd-secret"
 TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
+LINE_SECRET = "test-line-channel-secret"
 
 
 def free_port() -> int:
@@ -138,8 +139,19 @@ def twilio_api() -> Iterator[FakeAPI]:
 
 
 @pytest.fixture
+def line_api() -> Iterator[FakeAPI]:
+    """A local LINE Messaging API (reply, push, message content)."""
+    fake = start_fake_api()
+    fake.route("POST", "/v2/bot/message/reply", lambda req: (200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}))
+    fake.route("POST", "/v2/bot/message/push", lambda req: (200, {"sentMessages": [{"id": "2", "quoteToken": "q"}]}))
+    yield fake
+    assert fake.server is not None
+    fake.server.shutdown()
+
+
+@pytest.fixture
 def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_api: FakeAPI,
-             twilio_api: FakeAPI, tmp_path: Path) -> Settings:
+             twilio_api: FakeAPI, line_api: FakeAPI, tmp_path: Path) -> Settings:
     """Settings wired to the test services."""
     return Settings.from_env(
         redis_url=redis_url,
@@ -159,6 +171,9 @@ def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_ap
         ussd_secret=USSD_SECRET,
         telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
         media_dir=str(tmp_path / "media"),
+        line_channel_secret=LINE_SECRET,
+        line_channel_access_token="test-line-access-token",
+        line_api_base=line_api.base_url,
         notify_backoff_s=(1, 1, 1, 1, 1),
     )
 

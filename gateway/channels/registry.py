@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gateway.channels import smsgateway, telegram, twilio_sms, ussd
+from gateway.channels import line, smsgateway, telegram, twilio_sms, ussd
 from gateway.channels.base import Adapter
 
 ADAPTERS: tuple[Adapter, ...] = (twilio_sms.ADAPTER, twilio_sms.STATUS_ADAPTER, ussd.ADAPTER, smsgateway.ADAPTER,
-                                  telegram.ADAPTER)
+                                  telegram.ADAPTER, line.ADAPTER)
 
 
 def adapter(name: str) -> Adapter:

@@ -45,7 +45,7 @@ def _view(adapter: Adapter) -> Callable[[], Response | tuple[Response, int]]:
             INBOUND.labels(adapter.name, f"refused_{exc.status}").inc()
             log.info("refused %s %s: %s", adapter.name, exc.status, exc.message)
             return jsonify(error=exc.message), exc.status
-        if parsed.response is not None and not parsed.messages:
+        if parsed.response is not None and not parsed.messages:  # nothing for the flow: answer as parsed
             INBOUND.labels(adapter.name, "event").inc()
             out = parsed.response
         else:

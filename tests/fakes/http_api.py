@@ -96,9 +96,10 @@ def _handler(state: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 status, payload = answer(req)
             if 200 <= status < 300:
                 req.headers["x-answered"] = "2xx"
-            data = json.dumps(payload).encode()
+            binary = isinstance(payload, bytes)
+            data = payload if binary else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/octet-stream" if binary else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
