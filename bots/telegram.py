@@ -13,13 +13,13 @@ import logging
 from typing import Any
 
 from aiogram import Dispatcher, Router
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 
 from flows.engine import Engine
-from gateway.channels.telegram import inbound_of, keyboard
+from gateway.channels.telegram import inbound_of, keyboard, reply_options
 from gateway.intake import accept
 from workers.context import Context, get_context
-from workers.senders.telegram import make_bot
+from workers.senders.telegram import make_bot, markup_from
 
 log = logging.getLogger("ntswatch.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -32,13 +32,11 @@ async def _handle(ctx: Context, engine: Engine, update: Update) -> tuple[str | N
     result = await asyncio.to_thread(accept, ctx, engine, msg)
     if not result.reply or result.duplicate:
         return None, []
-    options = [list(o) for o in result.reply_info.options] if result.reply_info else []
-    return result.reply, options
+    return result.reply, reply_options(result.reply_info)
 
 
-def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | None:
-    data = keyboard(options)
-    return InlineKeyboardMarkup.model_validate(data) if data else None
+def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    return markup_from(keyboard(options))
 
 
 def build_router(ctx: Context, engine: Engine) -> Router:

@@ -161,3 +161,33 @@ def test_same_phone_same_reporter_across_channels(client: FlaskClient, ctx: Cont
     client.post(PATH, data=body, headers=signed(body), content_type="application/json")
     pid = pseudonym(ctx.settings.secret_key, "+66812345678")  # the number Twilio and USSD give too
     assert ctx.redis.exists(f"nts:conv:{pid}")
+
+
+CONVERSATIONS = {
+    "th": ("+66812345671", ["สวัสดี", "2", "ท่าอุเทน", "1", "เรือสองลำขนกล่อง", "1"], "4803"),
+    "lo": ("+8562055512346", ["ສະບາຍດີ", "1", "ທ່າແຂກ", "2", "ລົດຕູ້ພາແມ່ຍິງ", "1"], "4801"),
+    "km": ("+85512345670", ["សួស្តី", "3", "ប៉ោយប៉ែត", "3", "មនុស្សដប់នាក់ឆ្លងព្រំដែន", "1"], "2706"),
+    "en": ("+66898765431", ["hello", "4", "Chiang Khong", "2", "pickup loaded with cigarettes", "1"], "5703"),
+}
+
+
+@pytest.mark.parametrize("lang", list(CONVERSATIONS))
+def test_a_conversation_in_every_language(client: FlaskClient, ctx: Context, phone_api: FakeAPI, lang: str) -> None:
+    from sqlalchemy import select
+
+    from reports.models import Report
+
+    phone, messages, centre = CONVERSATIONS[lang]
+    for n, text in enumerate(messages):
+        envelope = {"deviceId": "d1", "event": "sms:received", "id": f"{lang}-{n}", "webhookId": "w",
+                    "payload": {"messageId": str(n), "message": text, "phoneNumber": phone, "simNumber": 1,
+                                "receivedAt": "2026-11-28T16:04:12.000+07:00"}}
+        body = json.dumps(envelope, ensure_ascii=False).encode()
+        assert client.post(PATH, data=body, headers=signed(body), content_type="application/json").status_code == 200
+    run_worker(ctx.redis)
+    replies = [r.body["textMessage"]["text"] for r in phone_api.received("POST", "/message")
+               if r.body["phoneNumbers"] == [phone]]
+    assert len(replies) == len(messages) and replies[0] == t(lang, "ask_category")
+    with ctx.sessions() as s:
+        report = s.execute(select(Report)).scalar_one()
+    assert (report.channel, report.language, report.center_id) == ("smsgateway", lang, centre)

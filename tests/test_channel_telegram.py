@@ -170,3 +170,11 @@ def test_set_webhook_registers_url_and_secret(ctx: Context, telegram: FakeTelegr
     assert call.params["url"] == "https://gateway.example.org/webhooks/telegram"
     assert call.params["secret_token"] == TELEGRAM_WEBHOOK_SECRET
     assert json.loads(call.params["allowed_updates"]) == ["message", "callback_query"]
+
+
+def test_where_comes_with_a_share_location_button(client: FlaskClient, redis: Redis, telegram: FakeTelegram) -> None:
+    post(client, {**load_fixture("telegram", "message__start"), "update_id": 1})
+    post(client, load_fixture("telegram", "callback__category_2"))
+    run_worker(redis)
+    markup = json.loads(replies(telegram)[-1]["reply_markup"])
+    assert markup["keyboard"] == [[{"text": t("th", "share_location"), "request_location": True}]]

@@ -14,10 +14,19 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import FSInputFile, InlineKeyboardMarkup
+from aiogram.types import FSInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from gateway.settings import Settings
 from workers.senders import NotConfigured, SendError
+
+
+def markup_from(data: dict[str, Any] | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """aiogram's markup object for a reply_markup dict (inline buttons or a reply keyboard)."""
+    if not data:
+        return None
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.model_validate(data)
+    return InlineKeyboardMarkup.model_validate(data)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -37,7 +46,7 @@ async def _send(settings: Settings, target: dict[str, Any], text: str) -> str:
             text=text,
             message_thread_id=target.get("thread_id"),
             parse_mode=None,  # plain text: an underscore in a place name must not break the alert
-            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+            reply_markup=markup_from(markup),
             request_timeout=20,
         )
         return str(message.message_id)

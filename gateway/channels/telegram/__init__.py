@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.engine import Reply
 from flows.inbound import Inbound
 from gateway.channels.base import (
     Adapter,
@@ -27,12 +28,14 @@ from gateway.channels.base import (
     WebResponse,
 )
 from gateway.intake import Accepted
+from i18n.catalog import text as t
 from workers.context import Context
 
 CHANNEL = "telegram"
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_VOICE_BYTES = 10 * 1024 * 1024
-CALLBACK_PREFIX = "o:"  # reporter menu choices; centre alert buttons (signed) use other prefixes
+CALLBACK_PREFIX = "o:"
+LOCATION_BUTTON = "@location"  # reporter menu choices; centre alert buttons (signed) use other prefixes
 
 
 def verify(ctx: Context, req: WebRequest) -> dict[str, Any]:
@@ -120,15 +123,27 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     result = results[0]
     msg = parsed.messages[0]
     if result.reply and not result.duplicate:
-        options = [list(o) for o in result.reply_info.options] if result.reply_info else []
+        options = reply_options(result.reply_info)
         queue_reply(ctx, CHANNEL, msg.address, result.reply, dedup_key=f"tg-{msg.provider_id}", options=options)
     return _answer_callback(parsed.extra.get("callback_id"))
 
 
-def keyboard(options: list[list[str]], share_location_label: str | None = None) -> dict[str, Any] | None:
-    """Reply markup: numbered options as inline buttons (two per row)."""
+def reply_options(info: Reply | None) -> list[list[str]]:
+    """The buttons under a reply: the menu's options, or the share-location button when asking "where?"."""
+    if info is None:
+        return []
+    if info.step == "place":
+        return [[LOCATION_BUTTON, t(info.language, "share_location")]]
+    return [list(o) for o in info.options]
+
+
+def keyboard(options: list[list[str]]) -> dict[str, Any] | None:
+    """Reply markup: numbered options as inline buttons (two per row), or the share-location button."""
     if not options:
         return None
+    if options[0][0] == LOCATION_BUTTON:
+        return {"keyboard": [[{"text": options[0][1], "request_location": True}]], "resize_keyboard": True,
+                "one_time_keyboard": True}
     buttons = [{"text": f"{n}. {label}", "callback_data": f"{CALLBACK_PREFIX}{n}"} for n, label in options]
     return {"inline_keyboard": [buttons[i:i + 2] for i in range(0, len(buttons), 2)]}
 
