@@ -16,8 +16,9 @@ from aiogram import Dispatcher, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 
 from flows.engine import Engine
-from gateway.channels.telegram import inbound_of, keyboard, reply_options
+from gateway.channels.telegram import alert_button, inbound_of, keyboard, reply_options
 from gateway.intake import accept
+from workers import actions
 from workers.context import Context, get_context
 from workers.senders.telegram import make_bot, markup_from
 
@@ -51,6 +52,10 @@ def build_router(ctx: Context, engine: Engine) -> Router:
 
     @router.callback_query()
     async def on_choice(query: CallbackQuery, event_update: Update) -> None:
+        if (query.data or "").startswith(actions.PREFIX):  # an alert button in a centre's group
+            raw = event_update.model_dump(mode="json", exclude_none=True, by_alias=True)["callback_query"]
+            await query.answer(await asyncio.to_thread(alert_button, ctx, raw))
+            return
         reply, options = await _handle(ctx, engine, event_update)
         await query.answer()  # always: the button stops spinning even when the choice is stale
         if reply and query.message is not None:

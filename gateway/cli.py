@@ -134,6 +134,20 @@ def cmd_districts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    """Check the hash chain of the audit trail; exit 1 at the first row that does not fit."""
+    from reports.store import verify_audit
+    from workers.context import get_context
+
+    with get_context().sessions() as session:
+        count, bad = verify_audit(session)
+    if bad is not None:
+        print(f"audit trail BROKEN at row {bad} (checked {count} rows)")
+        return 1
+    print(f"audit trail ok: {count} rows, hash chain intact")
+    return 0
+
+
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     """Apply the database migrations."""
     from gateway.settings import Settings
@@ -180,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("districts", help="border districts and their centres; or resolve a place name")
     p.add_argument("query", nargs="*")
     p.set_defaults(func=cmd_districts)
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
     return parser

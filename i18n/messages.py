@@ -85,4 +85,20 @@ ALERT: dict[str, str] = {
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
 }
 
-ALL: dict[str, str] = {**REPORTER, **WORDS, **MENU, **ALERT}
+# Buttons under an alert and what the group sees after someone acted (the centre's language).
+ACTIONS: dict[str, str] = {
+    "act_ack": N_("Acknowledge"),
+    "act_police": N_("Police"),
+    "act_immigration": N_("Immigration"),
+    "act_customs": N_("Customs"),
+    "act_other": N_("Other agency"),
+    "act_resolved": N_("Close: resolved"),
+    "act_false_alarm": N_("Close: false alarm"),
+    "act_duplicate": N_("Close: duplicate"),
+    "act_done": N_("{name} ({role}): {action}, {time}"),
+    "act_not_member": N_("Only members of this centre can act on its alerts."),
+    "act_not_allowed": N_("This case is already closed."),
+    "act_received": N_("Done."),
+}
+
+ALL: dict[str, str] = {**REPORTER, **WORDS, **MENU, **ALERT, **ACTIONS}

@@ -116,3 +116,21 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         _get(base + "/healthz")
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []
+
+
+def test_audit_verify_passes_then_fails_on_a_tampered_row(ctx: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    from reports import store
+    from tests.test_storage import PLACE, payload
+    from workers.context import Context
+
+    assert isinstance(ctx, Context)
+    with ctx.sessions.begin() as s:
+        store.save_report(s, payload(), "4803", PLACE, [])
+    assert main(["audit", "verify"]) == 0
+    assert "audit trail ok: 2 rows" in capsys.readouterr().out
+    with ctx.sessions.begin() as s:
+        s.execute(text("UPDATE audit_events SET detail = '{}' WHERE id = 1"))
+    assert main(["audit", "verify"]) == 1
+    assert "BROKEN at row 1" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from reports import store
 from reports.centers import Center, NotifyTarget
 from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
+from workers import actions
 from workers.alerts import render_alert, render_sms_alert
 from workers.context import get_context
 from workers.media import collect
@@ -132,7 +133,7 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
     if channel == "telegram":
         from workers.senders import telegram
 
-        return telegram.send(settings, target, text)
+        return telegram.send(settings, target, text)  # the alert's action buttons ride in target
     if channel == "sms":
         return _send_sms(settings, target["to"][0], text)
     if channel == "telegram_media":
@@ -185,10 +186,13 @@ def notify_delivery(delivery_id: str) -> str:
                 text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
             else:
                 text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
+            target = dict(delivery.target)
+            if delivery.channel == "telegram":
+                target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
             delivery.text = text
             delivery.attempts += 1
             try:
-                provider_id = _send(delivery.channel, delivery.target, text)
+                provider_id = _send(delivery.channel, target, text)
             except NotConfigured as exc:
                 delivery.status = DeliveryStatus.SKIPPED.value
                 delivery.last_error = str(exc)

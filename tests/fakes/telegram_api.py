@@ -117,7 +117,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 status = 200
                 chat_id = int(params.get("chat_id", 0))
                 result: Any = True
-                if method in ("sendMessage", "sendPhoto", "sendVoice"):
+                if method in ("sendMessage", "sendPhoto", "sendVoice", "editMessageText"):
                     result = {"message_id": message_id, "date": int(time.time()),
                               "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private",
                                        "title": "centre"},

@@ -69,6 +69,21 @@ async def _send_media(settings: Settings, target: dict[str, Any], path: Path, ca
         await bot.session.close()
 
 
+async def _edit(settings: Settings, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None) -> str:
+    bot = make_bot(settings)
+    try:
+        await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, parse_mode=None,
+                                    reply_markup=markup_from(markup))  # type: ignore[arg-type]
+        return str(message_id)
+    finally:
+        await bot.session.close()
+
+
+def edit(settings: Settings, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None) -> str:
+    """Rewrite an alert in place (after an action), keeping or removing its buttons."""
+    return _guarded(lambda: asyncio.run(_edit(settings, chat_id, message_id, text, markup)))
+
+
 def send_media(settings: Settings, target: dict[str, Any], path: Path, caption: str) -> str:
     """Send a stored photo or voice note to the group in `target`, captioned with the ticket."""
     return _guarded(lambda: asyncio.run(_send_media(settings, target, path, caption)))

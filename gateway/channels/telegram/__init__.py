@@ -28,8 +28,11 @@ from gateway.channels.base import (
     WebResponse,
 )
 from gateway.intake import Accepted
+from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
+from workers import actions
 from workers.context import Context
+from workers.queue import get_queue
 
 CHANNEL = "telegram"
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -101,19 +104,47 @@ def inbound_of(update: dict[str, Any]) -> tuple[Inbound | None, dict[str, Any] |
 
 
 def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
-    """A report message or menu choice; anything else is acknowledged (200) so Telegram does not retry."""
+    """A report message or menu choice; an alert button; anything else is acknowledged (200) so Telegram
+    does not retry."""
     msg, callback = inbound_of(update)
     extra = {"callback_id": callback.get("id") if callback else None}
+    if callback is not None and str(callback.get("data") or "").startswith(actions.PREFIX):
+        answer = alert_button(ctx, callback)
+        return Parsed(response=_answer_callback(extra["callback_id"], answer), extra=extra)
     if msg is None:
         return Parsed(response=_answer_callback(extra["callback_id"]), extra=extra)
     return Parsed([msg], extra=extra)
 
 
-def _answer_callback(callback_id: str | None) -> WebResponse:
+def alert_button(ctx: Context, callback: dict[str, Any]) -> str:
+    """A press on an alert button: checked (signature, membership), applied by a job; the text to show."""
+    decoded = actions.verify(ctx.settings.secret_key, str(callback.get("data") or ""))
+    user = callback.get("from") or {}
+    message = callback.get("message") or {}
+    if decoded is None or "id" not in user:
+        return t(DEFAULT_LANGUAGE, "act_not_member")
+    action, ticket, center_id = decoded
+    center = ctx.centers.by_id.get(center_id)
+    member = actions.member_by_telegram(center, int(user["id"])) if center else None
+    if center is None or member is None:
+        get_queue(ctx.redis).enqueue_call("workers.actions.refuse",
+                                          args=(ticket, center_id, "telegram", f"user:{user['id']}"))
+        return t(center.language if center else DEFAULT_LANGUAGE, "act_not_member")
+    get_queue(ctx.redis).enqueue_call(
+        "workers.actions.apply_telegram_action",
+        args=(ticket, action, center_id, {"name": member.name, "role": member.role},
+              int((message.get("chat") or {}).get("id", 0)), int(message.get("message_id", 0)),
+              str(message.get("text") or "")))
+    return t(center.language, "act_received")
+
+
+def _answer_callback(callback_id: str | None, text: str | None = None) -> WebResponse:
     if not callback_id:
         return WebResponse("", 200)
-    return WebResponse(json.dumps({"method": "answerCallbackQuery", "callback_query_id": callback_id}),
-                       200, "application/json")
+    answer: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": callback_id}
+    if text:
+        answer["text"] = text
+    return WebResponse(json.dumps(answer, ensure_ascii=False), 200, "application/json")
 
 
 def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
