@@ -13,7 +13,11 @@ from redis.client import Pipeline
 from flows import keys
 from flows.engine import Engine, Reply
 from flows.inbound import Inbound
+from flows.officer import OfficerCommand, parse_officer_command
 from gateway.metrics import REPORTS
+from i18n.catalog import text as t
+from reports.centers import Center, Member
+from reports.tickets import is_valid_ticket
 from workers.context import Context
 
 IN_FLIGHT = b"\x00"  # the dedup marker while the first delivery is still being handled
@@ -28,6 +32,26 @@ class Accepted:
     reply_info: Reply | None = None
 
 
+def officer_reply(ctx: Context, center: Center, member: Member, command: OfficerCommand, surface: str) -> str:
+    """Apply a duty officer's SMS command to a case of their own centre; the answer in the centre's language.
+
+    This is the one request path that touches the database: officers' commands are few and must be
+    confirmed, unlike reports, which are queued.
+    """
+    from workers import actions
+
+    lang = center.language
+    if not is_valid_ticket(command.ticket):
+        return t(lang, "status_unknown", ticket=command.ticket)
+    outcome = actions.apply(command.ticket, command.action, center.id, {"name": member.name, "role": member.role},
+                            surface)
+    if outcome == "missing":
+        return t(lang, "status_unknown", ticket=command.ticket)
+    if outcome == "closed":
+        return t(lang, "act_not_allowed")
+    return f"{t(lang, 'act_received')} {command.ticket}: {t(lang, 'act_' + command.action)}"
+
+
 def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     """Handle `msg` once; a redelivery returns the first reply (or none while the first is in flight).
 
@@ -36,6 +60,15 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     """
     key = keys.dedup(msg.channel, msg.provider_id)
     ttl = ctx.settings.dedup_ttl_s
+    if msg.address.startswith("+"):
+        officer = ctx.centers.member_by_phone(msg.address)
+        command = parse_officer_command(msg.text) if officer else None
+        if officer is not None and command is not None:
+            if not ctx.redis.set(key, IN_FLIGHT, nx=True, ex=ttl):
+                return Accepted(None, duplicate=True)
+            answer = officer_reply(ctx, officer[0], officer[1], command, msg.channel)
+            ctx.redis.set(key, answer.encode(), ex=ttl)
+            return Accepted(answer, duplicate=False)
     pipe = ctx.redis.pipeline(transaction=False)
     pipe.set(key, IN_FLIGHT, nx=True, ex=ttl)
     pipe.get(key)

@@ -76,6 +76,14 @@ class Centers:
         """The centre that takes reports whose place cannot be resolved."""
         return self.by_id[self.fallback_id]
 
+    def member_by_phone(self, e164: str) -> tuple[Center, Member] | None:
+        """The centre and member whose phone this is (duty officers act on alerts by SMS)."""
+        for center in self.by_id.values():
+            for member in center.members:
+                if member.phone and member.phone == e164:
+                    return center, member
+        return None
+
     def for_district(self, district_code: str | None) -> Center | None:
         """The centre serving `district_code`, or None."""
         if not district_code or district_code not in self.by_district:

@@ -1,0 +1,78 @@
+"""Duty officers act on alerts by SMS in four languages; only their numbers are read as officers."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from flows.engine import Engine
+from flows.inbound import Inbound
+from flows.officer import OfficerCommand, parse_officer_command
+from gateway.intake import accept
+from i18n.catalog import text as t
+from reports.models import AuditEvent, Report
+from tests.helpers import run_worker
+from workers.context import Context
+
+OFFICER = "+66811112222"  # "Duty officer Somsak", police, centre 4803 in tests/fixtures/centers.yaml
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("OK 100009", OfficerCommand("ack", "100009")),
+        ("รับทราบ ๑๐๐๐๐๙", OfficerCommand("ack", "100009")),
+        ("ASSIGN 100009 POLICE", OfficerCommand("police", "100009")),
+        ("มอบ 100009 ตม", OfficerCommand("immigration", "100009")),
+        ("ມອບ 100009 ພາສີ", OfficerCommand("customs", "100009")),
+        ("ប្រគល់ 100009 ប៉ូលិស", OfficerCommand("police", "100009")),
+        ("CLOSE 100009", OfficerCommand("resolved", "100009")),
+        ("ปิด 100009 แจ้งเท็จ", OfficerCommand("false_alarm", "100009")),
+        ("ປິດ 100009 ຊ້ຳ", OfficerCommand("duplicate", "100009")),
+        ("បិទ 100009", OfficerCommand("resolved", "100009")),
+        ("ASSIGN 100009", None),  # no agency
+        ("OK", None),  # no ticket
+        ("แจ้ง ยาเสพติด ท่าอุเทน", None),
+    ],
+)
+def test_parse_officer_command(text: str, command: OfficerCommand | None) -> None:
+    assert parse_officer_command(text) == command
+
+
+def sms(ctx: Context, sender: str, text: str) -> str | None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC))).reply
+
+
+def test_officer_acknowledges_assigns_and_closes_by_sms(ctx: Context) -> None:
+    reply = sms(ctx, "+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    assert reply
+    ticket = next(w for w in reply.split() if w.isdigit() and len(w) >= 6)
+    run_worker(ctx.redis)
+    assert sms(ctx, OFFICER, f"OK {ticket}") == f"{t('th', 'act_received')} {ticket}: {t('th', 'act_ack')}"
+    sms(ctx, OFFICER, f"มอบ {ticket} ตำรวจ")
+    assert sms(ctx, OFFICER, f"ปิด {ticket}") is not None
+    assert sms(ctx, OFFICER, f"ปิด {ticket}") == t("th", "act_not_allowed")
+    with ctx.sessions() as s:
+        assert s.execute(select(Report.status).where(Report.ticket == ticket)).scalar_one() == "closed"
+        actors = {e.actor for e in s.execute(select(AuditEvent)).scalars() if e.event in ("acknowledged", "closed")}
+    assert actors == {"twilio:police:Duty officer Somsak"}
+    # The reporter hears the case is closed.
+    assert sms(ctx, "+66812345678", f"STATUS {ticket}") == t("th", "status_reply", ticket=ticket,
+                                                           status=t("th", "status_closed"))
+
+
+def test_a_villager_typing_ok_is_still_a_reporter(ctx: Context) -> None:
+    reply = sms(ctx, "+66899999999", "OK 100009")
+    assert reply is not None and t("th", "act_received") not in reply
+
+
+def test_officer_cannot_act_on_another_centres_case(ctx: Context) -> None:
+    reply = sms(ctx, "+66812345678", "แจ้ง ยาเสพติด อรัญประเทศ เห็นรถขนของ")  # centre 2706
+    assert reply
+    ticket = next(w for w in reply.split() if w.isdigit() and len(w) >= 6)
+    run_worker(ctx.redis)
+    assert sms(ctx, OFFICER, f"OK {ticket}") == t("th", "status_unknown", ticket=ticket)
