@@ -51,7 +51,8 @@ def normalize_text(text: str) -> str:
     text = _LAO_AM_TONE_AFTER.sub(lambda m: m.group(1) + "\u0eb3", text)
     for old, new in _LAO_HO:
         text = text.replace(old, new)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    # CRLF and a lone CR (old phones) are line breaks too.
+    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "\n".join(line for line in lines if line)
 
 
