@@ -33,7 +33,8 @@ _LAO_AM_TONE_AFTER = re.compile("\u0eb3([\u0ec8-\u0ecb])")
 # Lao HO clusters: ຫລ -> ຫຼ, ຫນ -> ໜ, ຫມ -> ໝ (both spellings are in daily use).
 _LAO_HO = (("\u0eab\u0ea5", "\u0eab\u0ebc"), ("\u0eab\u0e99", "\u0edc"), ("\u0eab\u0ea1", "\u0edd"))
 # Other control characters (C0/C1 except tab/newline) never belong in a report.
-_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]")
+# A lone surrogate (from a JSON "\\ud800" escape) is not a character at all.
+_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 
 # Buddhist-era years: Thai BE = CE + 543 (Lao BE is the same count).

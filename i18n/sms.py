@@ -37,7 +37,7 @@ def is_gsm7(text: str) -> bool:
 
 def utf16_units(text: str) -> int:
     """Length of `text` in UTF-16 code units (astral characters such as emoji count twice)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
 
 
 def sms_size(text: str) -> SmsSize:

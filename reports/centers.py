@@ -124,12 +124,16 @@ def parse_centers(data: Any, path: Path = Path("<centres>")) -> Centers:
     by_district: dict[str, str] = {}
     for i, raw in enumerate(data["centers"]):
         where = f"centers[{i}]"
-        if not isinstance(raw, dict) or not raw.get("id"):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str | int) or isinstance(raw.get("id"), bool) \
+                or not raw.get("id"):
             raise _fail(path, where, "each centre needs an `id`")
         cid = str(raw["id"])
         where = f"centre {cid!r}"
         if cid in by_id:
             raise _fail(path, where, "duplicate id")
+        for key in ("districts", "notify", "members"):
+            if raw.get(key) is not None and not isinstance(raw[key], list):
+                raise _fail(path, where, f"`{key}` must be a list")
         language = str(raw.get("language", "th"))
         if language not in LANGUAGES:
             raise _fail(path, where, f"language must be one of {', '.join(LANGUAGES)}")
