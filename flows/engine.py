@@ -447,7 +447,7 @@ class Engine:
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
-        state["messages"].append({"id": msg.provider_id, "text": msg.text[:2000],
+        state["messages"].append({"id": msg.provider_id, "text": normalize_text(msg.text)[:2000],
                                   "at": msg.received_at.timestamp()})
         if msg.media:  # photos and voice notes: fetched and checked by the worker, sent with the alert
             state.setdefault("media", []).extend(list(msg.media)[:5])

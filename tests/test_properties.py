@@ -37,6 +37,8 @@ ALPHABET = st.one_of(
     st.characters(),
 )
 TEXT = st.text(alphabet=ALPHABET, max_size=200)
+# What can travel as UTF-8 on the wire (no lone surrogates): for bodies that are form-encoded and signed.
+WIRE_TEXT = TEXT.filter(lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s))
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -93,7 +95,7 @@ def client(ctx: Context) -> FlaskClient:
 
 
 @FAST
-@given(body=TEXT, sender=st.text(max_size=20))
+@given(body=WIRE_TEXT, sender=WIRE_TEXT)
 def test_signed_twilio_webhook_never_500(client: FlaskClient, body: str, sender: str) -> None:
     params = {"MessageSid": "SM" + "a" * 32, "From": sender, "Body": body}
     resp = client.post("/webhooks/twilio/sms", data=urlencode(params), content_type="application/x-www-form-urlencoded",
