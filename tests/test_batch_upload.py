@@ -104,3 +104,20 @@ def test_refused_batches(client: FlaskClient, redis: Redis, body: Any, headers: 
 def test_broken_body(client: FlaskClient) -> None:
     resp = client.post("/api/reports", data=b"\xff\xfe{", headers=AUTH, content_type="application/json")
     assert resp.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("lang", "item", "centre"),
+    [("th", {"category": "drugs", "place": "ท่าอุเทน", "details": "เรือขนกล่อง"}, "4803"),
+     ("lo", {"category": "drugs", "place": "ທ່າແຂກ", "details": "ເຮືອຂົນຂອງ"}, "4801"),
+     ("km", {"category": "trafficking", "place": "ប៉ោយប៉ែត", "details": "ឡានដឹកមនុស្ស"}, "2706"),
+     ("en", {"category": "smuggling", "place": "Chiang Khong", "details": "trucks of cigarettes"}, "5703")],
+)
+def test_an_offline_report_in_every_language(client: FlaskClient, ctx: Context, lang: str, item: dict[str, str],
+                                             centre: str) -> None:
+    result = upload(client, {"reports": [{"client_id": f"x-{lang}", **item}]}).get_json()["results"][0]
+    assert result["status"] == "created"
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.execute(select(Report)).scalar_one()
+    assert (report.channel, report.language, report.center_id) == ("offline", lang, centre)

@@ -105,3 +105,20 @@ def test_no_phone_number_or_secret_in_the_logs(gateway_url: str, ctx: Context, t
     for secret in ("812345678", "0812345678", TWILIO_TOKEN, ctx.settings.secret_key, ctx.settings.api_token,
                    ctx.settings.telegram_bot_token):
         assert secret not in logged
+
+
+def test_simulate_chats_over_signed_webhooks(gateway_url: str, ctx: Context, telegram: FakeTelegram,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from gateway.simulate import chat
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง\n"))
+    # simulate signs for the URL it posts to; this app checks against NTS_PUBLIC_URL, so point it there.
+    monkeypatch.setattr("gateway.simulate.post_sms", lambda url, token, sender, body: post_sms(
+        url, token, sender, body, public_url="https://gateway.example.org/webhooks/twilio/sms"))
+    assert chat(gateway_url, TWILIO_TOKEN, "th") == 0
+    out = capsys.readouterr().out
+    assert "รับแจ้งแล้ว เลขที่" in out and "SMS part(s)" in out
+    assert chat(gateway_url, "", "th") == 2  # no token: a clear message, not a traceback
