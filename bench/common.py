@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.devstack import redis_server_binary  # noqa: E402
+from gateway.devstack import start_scratch_redis  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from workers.context import Context  # noqa: E402
 
@@ -38,19 +36,8 @@ class CountingConnection(Connection):
 @contextmanager
 def redis_server(directory: str) -> Iterator[str]:
     """A private redis-server for one benchmark run; yields its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--dir", directory], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
+    proc, url = start_scratch_redis(Path(directory))
     try:
-        for _ in range(100):
-            try:
-                Redis.from_url(url).ping()
-                break
-            except Exception:
-                time.sleep(0.05)
         yield url
     finally:
         proc.terminate()

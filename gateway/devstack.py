@@ -57,6 +57,20 @@ def ensure_dev_env() -> dict[str, str]:
     return {k: v for k, v in values.items() if not os.environ.get(k)}
 
 
+def _wait_for_redis(proc: subprocess.Popen[bytes], url: str, log: Path | None) -> None:
+    from redis import Redis
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if Redis.from_url(url).ping():
+                return
+        except Exception:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"redis-server did not start{f'; see {log}' if log else ''}")
+
+
 def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start a private redis-server on a unix socket with AOF persistence; return it and its URL."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -67,17 +81,22 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
          "--daemonize", "no", "--logfile", str(directory / "redis.log")],
     )
     url = f"unix://{sock}"
-    from redis import Redis
+    _wait_for_redis(proc, url, directory / "redis.log")
+    return proc, url
 
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if Redis.from_url(url).ping():
-                return proc, url
-        except Exception:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"redis-server did not start; see {directory / 'redis.log'}")
+
+def start_scratch_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A throw-away redis-server on a free loopback port, nothing persisted (tests and benchmarks)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    _wait_for_redis(proc, url, None)
+    return proc, url
 
 
 def run_stack() -> int:
