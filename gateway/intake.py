@@ -6,7 +6,10 @@ changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.client import Pipeline
 
@@ -14,8 +17,9 @@ from flows import keys
 from flows.engine import Engine, Reply
 from flows.inbound import Inbound
 from flows.officer import OfficerCommand, parse_officer_command
-from gateway.metrics import REPORTS
+from gateway.metrics import RATE_LIMITED, REPORTS
 from i18n.catalog import text as t
+from i18n.phones import country_language
 from reports.centers import Center, Member
 from reports.tickets import is_valid_ticket
 from workers.context import Context
@@ -52,6 +56,32 @@ def officer_reply(ctx: Context, center: Center, member: Member, command: Officer
     return f"{t(lang, 'act_received')} {command.ticket}: {t(lang, 'act_' + command.action)}"
 
 
+# Abuse guards, checked in the same round trip as dedup: a sender gets at most RATE_LIMIT messages handled
+# per window (a polite answer once, then silence), and the same text repeated more than LOOP_LIMIT times in
+# 30 minutes (an auto-responder talking to us) stops getting answers.
+RATE_LIMIT = 30
+RATE_WINDOW_S = 600
+LOOP_LIMIT = 5
+LOOP_WINDOW_S = 1800
+LOOP_MIN_CHARS = 8
+
+
+def _limited(ctx: Context, msg: Inbound, raw_profile: Any, count: int, same: int, key: str,
+             ttl: int) -> Accepted | None:
+    """An answer for a sender over the limits (None when within them)."""
+    # Keypad answers ("1", "2") repeat in every honest conversation; a loop repeats sentences.
+    looping = same > LOOP_LIMIT and len(msg.text.strip()) >= LOOP_MIN_CHARS
+    if count <= RATE_LIMIT and not looping:
+        return None
+    profile = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+               for k, v in (raw_profile or {}).items()}
+    lang = profile.get("lang") or (country_language(msg.address) if msg.address.startswith("+") else None) or "th"
+    text = t(lang, "rate_limited") if count == RATE_LIMIT + 1 and not looping else None
+    RATE_LIMITED.labels(msg.channel).inc()
+    ctx.redis.set(key, (text or "").encode(), ex=ttl)
+    return Accepted(text, duplicate=False)
+
+
 def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     """Handle `msg` once; a redelivery returns the first reply (or none while the first is in flight).
 
@@ -69,14 +99,25 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
             answer = officer_reply(ctx, officer[0], officer[1], command, msg.channel)
             ctx.redis.set(key, answer.encode(), ex=ttl)
             return Accepted(answer, duplicate=False)
+    pid = engine.pseudonym(msg)
+    window = int(time.time() // RATE_WINDOW_S)
+    rate_key = f"nts:rate:{pid}:{window}"
+    same_key = f"nts:same:{pid}:{hashlib.sha256(msg.text.encode('utf-8', 'replace')).hexdigest()[:16]}"
     pipe = ctx.redis.pipeline(transaction=False)
     pipe.set(key, IN_FLIGHT, nx=True, ex=ttl)
     pipe.get(key)
-    engine.queue_load(pipe, engine.pseudonym(msg))
-    claimed, cached, raw_state, raw_profile = pipe.execute()
+    engine.queue_load(pipe, pid)
+    pipe.incr(rate_key)
+    pipe.expire(rate_key, RATE_WINDOW_S * 2)
+    pipe.incr(same_key)
+    pipe.expire(same_key, LOOP_WINDOW_S)  # (no EXPIRE NX: the embedded redis-server is 6.2)
+    claimed, cached, raw_state, raw_profile, count, _, same, _ = pipe.execute()
     if not claimed:
         text = cached.decode() if isinstance(cached, bytes) and cached != IN_FLIGHT else None
         return Accepted(text, duplicate=True)
+    limited = _limited(ctx, msg, raw_profile, int(count), int(same), key, ttl)
+    if limited is not None:
+        return limited
 
     def keep_reply(write: Pipeline, reply: str) -> None:
         write.set(key, reply.encode(), ex=ttl)

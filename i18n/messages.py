@@ -37,6 +37,7 @@ REPORTER: dict[str, str] = {
     "forgotten": N_("Your number and conversation were deleted. Your reports stay, without your name."),
     "language_set": N_("OK, we will write to you in English."),
     "unsupported_script": N_("We read Thai, Lao, Khmer and English. Send REPORT to start."),
+    "rate_limited": N_("You sent many messages. Please wait 10 minutes, then send again."),
 }
 
 # Words that fill the reporter texts above.

@@ -1,0 +1,41 @@
+"""Rate limit per sender and the reply-loop guard: a polite answer once, then silence; honest keypad
+answers never trip them."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flows.engine import Engine
+from flows.inbound import Inbound
+from gateway import intake
+from i18n.catalog import text as t
+from workers.context import Context
+from workers.queue import get_queue
+
+
+def send(ctx: Context, text: str, sender: str = "+8562055512345") -> str | None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    return intake.accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text,
+                                              datetime.now(UTC))).reply
+
+
+def test_a_flood_gets_one_polite_answer_in_the_senders_language_then_silence(ctx: Context) -> None:
+    replies = [send(ctx, f"ສະບາຍດີ {n}") for n in range(intake.RATE_LIMIT + 3)]
+    assert all(r for r in replies[: intake.RATE_LIMIT])
+    assert replies[intake.RATE_LIMIT] == t("lo", "rate_limited")
+    assert replies[intake.RATE_LIMIT + 1:] == [None, None]
+    assert send(ctx, "hello", sender="+66812345678")  # other senders are not affected
+
+
+def test_an_auto_responder_loop_is_cut_off(ctx: Context) -> None:
+    echo = "Sorry, I am away from my phone right now."
+    replies = [send(ctx, echo) for _ in range(intake.LOOP_LIMIT + 2)]
+    assert all(replies[: intake.LOOP_LIMIT]) and replies[intake.LOOP_LIMIT:] == [None, None]
+
+
+def test_keypad_answers_repeat_without_tripping_the_guard(ctx: Context) -> None:
+    for _ in range(3):  # three reports in a row, answered with the same keys
+        for text in ["สวัสดี", "2", "ท่าอุเทน", "1", "เรือ", "1"]:
+            assert send(ctx, text, sender="+66812345678")
+    assert get_queue(ctx.redis).count == 3
