@@ -57,22 +57,22 @@ def _commands() -> PhraseIndex[str]:
     return index
 
 
+def _index_of(table: dict[str, tuple[str, ...]]) -> PhraseIndex[str]:
+    index: PhraseIndex[str] = PhraseIndex()
+    for value, words in table.items():
+        for w in words:
+            index.add(w, value)
+    return index
+
+
 @cache
 def _categories() -> PhraseIndex[str]:
-    index: PhraseIndex[str] = PhraseIndex()
-    for cat, words in load_keywords().categories.items():
-        for w in words:
-            index.add(w, cat)
-    return index
+    return _index_of(load_keywords().categories)
 
 
 @cache
 def _when() -> PhraseIndex[str]:
-    index: PhraseIndex[str] = PhraseIndex()
-    for code, words in load_keywords().when.items():
-        for w in words:
-            index.add(w, code)
-    return index
+    return _index_of(load_keywords().when)
 
 
 def parse_command(text: str) -> Command | None:

@@ -128,14 +128,8 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 elif method == "getFile":
                     fid = str(params.get("file_id"))
                     if fid not in state.files:
-                        status = 400
-                        body = {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
-                        data = json.dumps(body).encode()
-                        self.send_response(status)
-                        self.send_header("Content-Type", "application/json")
-                        self.send_header("Content-Length", str(len(data)))
-                        self.end_headers()
-                        self.wfile.write(data)
+                        self._json(400, {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: invalid file_id"})
                         return
                     result = {"file_id": fid, "file_unique_id": fid[:8], "file_size": len(state.files[fid]),
                               "file_path": f"photos/{fid}.bin"}
@@ -144,6 +138,9 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 elif method == "getMe":
                     result = {"id": 42, "is_bot": True, "first_name": "NTS", "username": "nts_test_bot"}
                 body = {"ok": True, "result": result}
+            self._json(status, body)
+
+        def _json(self, status: int, body: Any) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
