@@ -157,6 +157,29 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spool(args: argparse.Namespace) -> int:
+    """Replay the spool (messages kept while Redis was down), once or continuously; or show what waits."""
+    from gateway.replayer import drain, run_forever
+    from gateway.spool import Spool
+    from gateway.web.state import AppState
+    from workers.context import get_context
+
+    _with_dev_env()
+    ctx = get_context()
+    spool = Spool(ctx.settings.spool_path(), ctx.settings.secret_key)
+    if args.spool_command == "status":
+        files = spool.pending_files()
+        print(f"{len(files)} spool file(s), {sum(p.stat().st_size for p in files)} bytes in {spool.directory}")
+        return 0
+    engine = AppState(ctx).engine
+    if args.once:
+        result = drain(ctx, engine, spool)
+        print(f"replayed {result.replayed}, already handled {result.duplicates}, files {result.files}")
+        return 0
+    run_forever(ctx, engine, spool, args.interval)
+    return 0
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     """The whole stack on embedded defaults."""
     from gateway.devstack import run_stack
@@ -196,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_districts)
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    spool = sub.add_parser("spool", help="the local spool kept while Redis is down").add_subparsers(
+        dest="spool_command", required=True)
+    p = spool.add_parser("replay", help="drain the spool into the queue whenever Redis answers")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
+    p.set_defaults(func=cmd_spool)
+    spool.add_parser("status", help="how much waits in the spool").set_defaults(func=cmd_spool)
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
     return parser

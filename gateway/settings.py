@@ -47,10 +47,15 @@ class Settings:
     notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))
     default_country: str = "TH"
     media_dir: str = ""  # photos and voice notes; default var/media
+    spool_dir: str = ""  # messages kept while Redis is down; default var/spool (NTS_SPOOL_DIR)
 
     def media_path(self) -> Path:
         """Where checked media files are kept."""
         return Path(self.media_dir) if self.media_dir else VAR_DIR / "media"
+
+    def spool_path(self) -> Path:
+        """The spool directory (local disk of this host)."""
+        return Path(self.spool_dir) if self.spool_dir else VAR_DIR / "spool"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -76,6 +81,7 @@ class Settings:
             "smsgateway_secret": _env("SMSGATEWAY_SECRET"),
             "smsgateway_api_base": _env("SMSGATEWAY_API_BASE").rstrip("/"),
             "ussd_secret": _env("USSD_SECRET"),
+            "spool_dir": _env("NTS_SPOOL_DIR"),
         }
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}"

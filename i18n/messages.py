@@ -38,6 +38,9 @@ REPORTER: dict[str, str] = {
     "language_set": N_("OK, we will write to you in English."),
     "unsupported_script": N_("We read Thai, Lao, Khmer and English. Send REPORT to start."),
     "rate_limited": N_("You sent many messages. Please wait 10 minutes, then send again."),
+    # While Redis is down the message waits in the gateway's spool; the real answer follows.
+    "received_later": N_("Message received. We will reply soon."),
+    "busy_later": N_("Service busy. Please try again in a few minutes."),
 }
 
 # Words that fill the reporter texts above.

@@ -49,3 +49,8 @@ def decrypt_contact(secret_key: str, token: str) -> str:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise IdentityError("stored contact cannot be decrypted with this NTS_SECRET_KEY") from exc
+
+
+def cipher(secret_key: str) -> Fernet:
+    """The authenticated cipher for anything else kept about a reporter on disk (the gateway's spool)."""
+    return _fernet(secret_key)

@@ -122,3 +122,5 @@ class Adapter:
     send: Callable[[Context, str, str, list[list[str]]], str] | None = None
     status_map: Mapping[str, str] = field(default_factory=dict)
     methods: tuple[str, ...] = ("POST",)
+    # offline(parsed, text): the answer while Redis is down and the messages sit in the spool (no Redis here)
+    offline: Callable[[Parsed, str], WebResponse] | None = None

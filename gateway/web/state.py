@@ -8,6 +8,7 @@ from functools import cached_property
 from flask import current_app
 
 from flows.engine import Engine
+from gateway.spool import Spool
 from workers.context import Context
 
 
@@ -21,6 +22,11 @@ class AppState:
     def engine(self) -> Engine:
         """The engine (made on first use: the gazetteer loads once per process)."""
         return Engine(self.ctx.redis, self.ctx.gazetteer, self.ctx.settings.secret_key)
+
+    @cached_property
+    def spool(self) -> Spool:
+        """Where messages go while Redis is unreachable."""
+        return Spool(self.ctx.settings.spool_path(), self.ctx.settings.secret_key)
 
 
 def app_state() -> AppState:

@@ -8,12 +8,17 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gateway.channels.base import Adapter, WebhookError, WebRequest
+from gateway.channels.base import Adapter, Parsed, WebhookError, WebRequest, WebResponse
 from gateway.channels.registry import ADAPTERS
 from gateway.intake import accept
-from gateway.metrics import INBOUND, LATENCY
-from gateway.web.state import app_state
+from gateway.metrics import INBOUND, LATENCY, SPOOL
+from gateway.web.state import AppState, app_state
+from i18n import LANGUAGES
+from i18n.catalog import text as t
+from i18n.phones import country_language
 
 log = logging.getLogger("ntswatch.webhooks")
 
@@ -37,27 +42,57 @@ def _view(adapter: Adapter) -> Callable[[], Response | tuple[Response, int]]:
     def view() -> Response | tuple[Response, int]:
         started = time.perf_counter()
         state = app_state()
+        parsed: Parsed | None = None
         try:
             req = _web_request()
             payload = adapter.verify(state.ctx, req)
             parsed = adapter.parse(state.ctx, req, payload)
+            if parsed.response is not None and not parsed.messages:  # nothing for the flow: answer as parsed
+                INBOUND.labels(adapter.name, "event").inc()
+                out = parsed.response
+            else:
+                results = [accept(state.ctx, state.engine, m) for m in parsed.messages]
+                for r in results:
+                    INBOUND.labels(adapter.name, "duplicate" if r.duplicate else "accepted").inc()
+                out = adapter.render(state.ctx, parsed, results)
         except WebhookError as exc:
             INBOUND.labels(adapter.name, f"refused_{exc.status}").inc()
             log.info("refused %s %s: %s", adapter.name, exc.status, exc.message)
             return jsonify(error=exc.message), exc.status
-        if parsed.response is not None and not parsed.messages:  # nothing for the flow: answer as parsed
-            INBOUND.labels(adapter.name, "event").inc()
-            out = parsed.response
-        else:
-            results = [accept(state.ctx, state.engine, m) for m in parsed.messages]
-            for r in results:
-                INBOUND.labels(adapter.name, "duplicate" if r.duplicate else "accepted").inc()
-            out = adapter.render(state.ctx, parsed, results)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            log.warning("redis unreachable on %s (%s): spooling", adapter.name, type(exc).__name__)
+            out = _spool(state, adapter, parsed)
         LATENCY.labels(adapter.name).observe(time.perf_counter() - started)
         return Response(out.body, status=out.status, content_type=out.content_type)
 
     view.__name__ = f"webhook_{adapter.name}"
     return view
+
+
+def _spool(state: AppState, adapter: Adapter, parsed: Parsed | None) -> WebResponse:
+    """Redis is down: keep every message on local disk (fsync'd) and tell the reporter we will answer later.
+
+    A request we could not parse (it needed Redis) or that carries no message gets 503, so the provider
+    retries it; a spool that cannot write gets 503 too. Nothing acknowledged with a 2xx is only in memory.
+    """
+    if parsed is None or not parsed.messages:
+        return WebResponse('{"error": "temporarily unavailable"}', 503, "application/json")
+    kept = [m for m in parsed.messages if m.text.strip() or m.location or m.media]
+    try:
+        for msg in kept:
+            state.spool.append(msg)
+    except OSError:
+        log.exception("spool write failed on %s", adapter.name)
+        return WebResponse('{"error": "temporarily unavailable"}', 503, "application/json")
+    SPOOL.labels("written").inc(len(kept))
+    INBOUND.labels(adapter.name, "spooled").inc(len(kept))
+    first = parsed.messages[0]
+    lang = first.language_hint if first.language_hint in LANGUAGES else None
+    lang = lang or (country_language(first.address) if first.address.startswith("+") else None) or "th"
+    text = t(lang, "received_later" if kept else "busy_later")
+    if adapter.offline is None:
+        return WebResponse("", 200)
+    return adapter.offline(parsed, text)
 
 
 def register_webhooks(app: Flask) -> None:

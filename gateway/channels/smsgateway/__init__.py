@@ -142,6 +142,15 @@ def parse(ctx: Context, req: WebRequest, decoded: dict[str, Any]) -> Parsed:
     return Parsed([msg], extra={"kind": "smssync", "secret": params["secret"]})
 
 
+def offline(parsed: Parsed, text: str) -> WebResponse:
+    """While Redis is down: SMSSync gets the "received" SMS as a send task; the JSON webhook a plain 200."""
+    if parsed.extra.get("kind") == "smssync":
+        messages = [{"to": parsed.messages[0].address, "message": text, "uuid": str(uuid.uuid4())}]
+        return _json({"payload": {"success": True, "error": None, "task": "send",
+                                  "secret": parsed.extra["secret"], "messages": messages}})
+    return _json({"ok": True, "queued": "spool"})
+
+
 def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
     """SMSSync: success plus the reply as a send task. The JSON webhook: 200, the reply queued for the phone."""
     result = results[0]
@@ -184,4 +193,4 @@ def _drain_outbox(ctx: Context, limit: int = 50) -> list[dict[str, str]]:
 
 
 ADAPTER = Adapter(name=CHANNEL, path="/webhooks/smsgateway", verify=verify, parse=parse, render=render, send=send,
-                  status_map=STATUS_MAP, methods=("GET", "POST"))
+                  status_map=STATUS_MAP, methods=("GET", "POST"), offline=offline)

@@ -159,6 +159,16 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     return _answer_callback(parsed.extra.get("callback_id"))
 
 
+def offline(parsed: Parsed, text: str) -> WebResponse:
+    """While Redis is down: "received, we will reply soon" as a sendMessage in the webhook answer itself
+    (https://core.telegram.org/bots/api#making-requests-when-getting-updates), no outbound call."""
+    address = parsed.messages[0].address
+    if not address.startswith("tg:"):
+        return WebResponse("", 200)
+    return WebResponse(json.dumps({"method": "sendMessage", "chat_id": int(address[3:]), "text": text},
+                                  ensure_ascii=False), 200, "application/json")
+
+
 def reply_options(info: Reply | None) -> list[list[str]]:
     """The buttons under a reply: the menu's options, or the share-location button when asking "where?"."""
     if info is None:
@@ -192,4 +202,5 @@ def send(ctx: Context, address: str, text: str, options: list[list[str]] | None 
     return telegram.send(ctx.settings, target, text)
 
 
-ADAPTER = Adapter(name=CHANNEL, path="/webhooks/telegram", verify=verify, parse=parse, render=render, send=send)
+ADAPTER = Adapter(name=CHANNEL, path="/webhooks/telegram", verify=verify, parse=parse, render=render, send=send,
+                  offline=offline)

@@ -95,6 +95,11 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     return WebResponse(twiml(results[0].reply if results else None), content_type="application/xml")
 
 
+def offline(parsed: Parsed, text: str) -> WebResponse:
+    """While Redis is down: the "received, we will reply soon" SMS as TwiML."""
+    return WebResponse(twiml(text), content_type="application/xml")
+
+
 def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
     """An SMS to a reporter outside a webhook reply (REST API, status callback signed like webhooks)."""
     from workers.senders import twilio_sms as sender
@@ -115,6 +120,6 @@ def parse_status(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parse
 
 
 ADAPTER = Adapter(name=CHANNEL, path="/webhooks/twilio/sms", verify=verify, parse=parse, render=render, send=send,
-                  status_map=STATUS_MAP)
+                  status_map=STATUS_MAP, offline=offline)
 STATUS_ADAPTER = Adapter(name="twilio_status", path="/webhooks/twilio/status", verify=verify, parse=parse_status,
                          render=render, status_map=STATUS_MAP)

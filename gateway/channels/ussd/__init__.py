@@ -17,6 +17,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from flows.engine import Reply
 from flows.inbound import Inbound
 from gateway.channels.base import (
@@ -109,14 +112,21 @@ def parse(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
     address = to_e164(params["phoneNumber"]) or params["phoneNumber"].strip()
     if not address:
         raise BadRequest("phoneNumber is empty")
-    session = _load(ctx, session_id)
+    hop = hashlib.sha256(text.encode()).hexdigest()[:16]  # stable across processes, unlike hash()
+    try:
+        session = _load(ctx, session_id)
+    except (RedisConnectionError, RedisTimeoutError):
+        # Redis is down: this hop's answer as typed; the webhook view spools it and ends the session with
+        # "received", so each session leaves at most this one hop in the spool.
+        last = text.rsplit("*", 1)[-1].strip() if text else ""
+        return Parsed(messages=[Inbound(CHANNEL, f"{session_id}:{hop}", address, last, datetime.now(UTC))],
+                      extra={"session_id": session_id, "text": text, "session": None})
     inp = new_input(session["text"] if session else None, text)
     extra = {"session_id": session_id, "text": text, "session": session}
     if session is not None and inp is None:
         return Parsed(response=_response(session["screen"]), extra=extra)
     assert inp is not None
     inp = inp.strip()
-    hop = hashlib.sha256(text.encode()).hexdigest()[:16]  # stable across processes, unlike hash()
     msg = Inbound(channel=CHANNEL, provider_id=f"{session_id}:{hop}",
                   address=address, text=inp, received_at=datetime.now(UTC))
     engine = app_state().engine
@@ -167,6 +177,11 @@ def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse
     _save(ctx, session_id, {"text": text, "screen": screen, "mode": "flow", "page": 0,
                             "reply": _reply_json(reply)})
     return _response(screen)
+
+
+def offline(parsed: Parsed, text: str) -> WebResponse:
+    """While Redis is down: end the session with "received, we will reply soon" (the answer comes by SMS)."""
+    return _response(_fit("END " + text))
 
 
 def _response(screen: str) -> WebResponse:
@@ -239,4 +254,5 @@ def _fit(screen: str) -> str:
     return screen if fits(screen) else truncate_to_units(screen, screen_budget(screen))
 
 
-ADAPTER = Adapter(name=CHANNEL, path="/webhooks/ussd", verify=verify, parse=parse, render=render)
+ADAPTER = Adapter(name=CHANNEL, path="/webhooks/ussd", verify=verify, parse=parse, render=render,
+                  offline=offline)
