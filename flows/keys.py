@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 TICKET_SEQUENCE = "nts:ticket:seq"
+PENDING_REPORTS = "nts:intake:pending"  # sorted set: report id → when queued; removed once processed
+SWEEP_LOCK = "nts:sweep:lock"
 
 
 def conversation(pid: str) -> str:
@@ -33,3 +35,8 @@ def dedup(channel: str, provider_id: str) -> str:
 def sending(delivery_id: str) -> str:
     """Claim held while one worker sends one delivery (outbound dedup guard)."""
     return f"nts:sending:{delivery_id}"
+
+
+def processing(report_id: str) -> str:
+    """Held while a worker processes a report; missing on a started job means its worker died."""
+    return f"nts:processing:{report_id}"

@@ -6,6 +6,7 @@ Used by the conversation engine and by the offline batch upload, so both produce
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from redis import Redis
@@ -37,4 +38,5 @@ def queue_report(redis: Redis, pipe: Pipeline, payload: dict[str, Any]) -> None:
     """Add the payload, the ticket's first status and the job to `pipe` (the caller executes it)."""
     pipe.set(keys.intake(payload["id"]), json.dumps(payload, ensure_ascii=False))
     pipe.set(keys.ticket(payload["ticket"]), "received", ex=TICKET_STATUS_TTL_S)
+    pipe.zadd(keys.PENDING_REPORTS, {payload["id"]: time.time()})  # watched by the sweeper until processed
     enqueue_report(redis, pipe, payload["id"])

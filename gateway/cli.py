@@ -63,6 +63,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
     # reloads the gazetteer each time). Jobs are short and idempotent; a crash is recovered by RQ.
     worker = SimpleWorker([get_queue(ctx.redis)], connection=ctx.redis)
+    if not args.burst:
+        from workers.sweeper import start_sweeper
+
+        start_sweeper(ctx)  # re-queues work whose job a crash or a Redis restart lost
     worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
     return 0
 

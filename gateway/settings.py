@@ -44,7 +44,14 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     dedup_ttl_s: int = 48 * 3600
     conversation_timeout_s: int = 60 * 60
-    notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))
+    notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))  # NTS_NOTIFY_BACKOFF, the last repeats
+    notify_max_attempts: int = 52  # with the 30-minute cap: about a day of provider outage before dead-letter
+    notify_fallback_after: int = 3  # failed attempts on a chat channel before the centre's fallback targets
+    sweep_interval_s: float = 30.0  # how often a worker looks for work whose job was lost (NTS_SWEEP_INTERVAL_S)
+    sweep_grace_s: float = 60.0  # how overdue work must be before it counts as lost (NTS_SWEEP_GRACE_S)
+    # How long a worker's claim on a report or a send outlives it if it dies (longer than any HTTP timeout).
+    processing_claim_s: int = 60  # NTS_PROCESSING_CLAIM_S
+    send_claim_s: int = 120  # NTS_SEND_CLAIM_S
     default_country: str = "TH"
     media_dir: str = ""  # photos and voice notes; default var/media
     spool_dir: str = ""  # messages kept while Redis is down; default var/spool (NTS_SPOOL_DIR)
@@ -82,6 +89,11 @@ class Settings:
             "smsgateway_api_base": _env("SMSGATEWAY_API_BASE").rstrip("/"),
             "ussd_secret": _env("USSD_SECRET"),
             "spool_dir": _env("NTS_SPOOL_DIR"),
+            "notify_backoff_s": tuple(int(x) for x in _env("NTS_NOTIFY_BACKOFF", "5,30,120,600,1800").split(",")),
+            "sweep_interval_s": float(_env("NTS_SWEEP_INTERVAL_S", "30")),
+            "sweep_grace_s": float(_env("NTS_SWEEP_GRACE_S", "60")),
+            "processing_claim_s": int(_env("NTS_PROCESSING_CLAIM_S", "60")),
+            "send_claim_s": int(_env("NTS_SEND_CLAIM_S", "120")),
         }
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}"

@@ -113,6 +113,8 @@ def _notify(path: Path, where: str, raw: Any) -> NotifyTarget:
         to = params.get("to")
         if not isinstance(to, list) or not to or not all(isinstance(n, str) and n.startswith("+") for n in to):
             raise _fail(path, where, "sms needs `to`: a list of E.164 numbers")
+    if not isinstance(params.get("fallback", False), bool):
+        raise _fail(path, where, "fallback must be true or false (true: used only when a chat channel fails)")
     return NotifyTarget(kind, dict(params))
 
 

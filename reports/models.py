@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -133,7 +133,8 @@ class Delivery(Base):
     """One alert to one notify target of a centre; the outbound dedup ledger (one row per report+target)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("report_id", "target_key", name="uq_delivery_target"),)
+    __table_args__ = (UniqueConstraint("report_id", "target_key", name="uq_delivery_target"),
+                      Index("ix_deliveries_due", "status", "next_attempt_at"))
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
@@ -147,6 +148,9 @@ class Delivery(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the next attempt is due (None: now). The sweeper re-queues deliveries overdue by a margin, so a
+    # job lost with a killed worker or a Redis restart is still sent.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None]
 
 

@@ -163,6 +163,7 @@ def settings(redis_url: str, database_url: str, telegram: FakeTelegram, phone_ap
         line_channel_access_token="test-line-access-token",
         line_api_base=line_api.base_url,
         notify_backoff_s=(1, 1, 1, 1, 1),
+        notify_max_attempts=6,
     )
 
 

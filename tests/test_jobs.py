@@ -15,6 +15,7 @@ from flows.engine import Engine
 from flows.inbound import Inbound
 from reports.models import AuditEvent, Delivery, Report
 from tests.conftest import ALL_BACKENDS
+from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from workers import jobs
@@ -129,11 +130,12 @@ def test_telegram_429_retry_after_is_honoured(ctx: Context, telegram: FakeTelegr
 
 
 def test_server_errors_back_off_then_dead_letter(ctx: Context, telegram: FakeTelegram) -> None:
-    telegram.fail_with(502, "Bad Gateway", times=jobs.MAX_NOTIFY_ATTEMPTS)
+    telegram.fail_with(502, "Bad Gateway", times=ctx.settings.notify_max_attempts)
     report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
     run_worker(ctx.redis, timeout=30)
     tg = deliveries(ctx, report_id)["telegram"]
-    assert tg.status == "dead" and tg.attempts == jobs.MAX_NOTIFY_ATTEMPTS and "unavailable" in (tg.last_error or "")
+    assert tg.status == "dead" and tg.attempts == ctx.settings.notify_max_attempts
+    assert "unavailable" in (tg.last_error or "")
     assert telegram.sent() == []
     assert deliveries(ctx, report_id)["inbox"].status == "sent"  # the other channel is not held up
     with ctx.sessions() as s:
@@ -195,3 +197,43 @@ def test_forget_job_erases_the_contact(ctx: Context) -> None:
     with ctx.sessions() as s:
         reporter = s.get(Reporter, pid)
         assert reporter is not None and reporter.contact_enc is None
+
+
+ARANYAPRATHET = "แจ้ง ลักลอบข้ามแดน อรัญประเทศ คนสิบคนข้ามมา"
+
+
+def test_after_an_outage_alerts_arrive_in_the_order_they_were_stored(ctx: Context, telegram: FakeTelegram) -> None:
+    telegram.fail_with(502, "Bad Gateway", times=2)
+    first = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    jobs.process_report(first)
+    time.sleep(0.01)
+    second = complete(ctx, "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคัน")
+    run_worker(ctx.redis, timeout=30)
+    tickets = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
+    with ctx.sessions() as s:
+        order = [s.get(Report, first).ticket, s.get(Report, second).ticket]  # type: ignore[union-attr]
+    assert len(tickets) == 2 and order[0] in tickets[0] and order[1] in tickets[1]
+    assert deliveries(ctx, second)["telegram"].attempts == 1  # it waited instead of failing too
+
+
+def test_a_long_telegram_outage_falls_back_to_the_duty_phones_once(ctx: Context, telegram: FakeTelegram,
+                                                                     twilio_api: FakeAPI) -> None:
+    telegram.fail_with(502, "Bad Gateway", times=ctx.settings.notify_fallback_after + 1)
+    report_id = complete(ctx, ARANYAPRATHET)
+    run_worker(ctx.redis, timeout=30)
+    sms = twilio_api.received("POST", "/2010-04-01/Accounts/")
+    assert [r.body["To"] for r in sms] == ["+66811119999"]
+    found = deliveries(ctx, report_id)
+    assert found["telegram"].status == "sent" and found["telegram"].attempts == ctx.settings.notify_fallback_after + 2
+    assert found["sms"].status == "sent"
+    with ctx.sessions() as s:
+        events = [e.event for e in s.execute(select(AuditEvent).where(AuditEvent.report_id == report_id)).scalars()]
+    assert events.count("fallback") == 1
+
+
+def test_no_fallback_when_telegram_works(ctx: Context, telegram: FakeTelegram, twilio_api: FakeAPI) -> None:
+    telegram.fail_with(502, "Bad Gateway", times=ctx.settings.notify_fallback_after - 1)
+    report_id = complete(ctx, ARANYAPRATHET)
+    run_worker(ctx.redis, timeout=30)
+    assert twilio_api.received("POST", "/2010-04-01/Accounts/") == []
+    assert set(deliveries(ctx, report_id)) == {"telegram"}

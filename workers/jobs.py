@@ -7,10 +7,12 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from flows import keys
@@ -27,8 +29,10 @@ from workers.senders import NotConfigured, SendError
 
 log = logging.getLogger("ntswatch.worker")
 
-MAX_NOTIFY_ATTEMPTS = 6
-SEND_CLAIM_S = 120
+# Alerts to these go out in the order the reports were stored, per centre channel (inbox and photos need not).
+ORDERED_CHANNELS = frozenset({"telegram", "line", "sms"})
+FALLBACK_FROM = frozenset({"telegram", "line"})  # chat channels whose outage moves a centre to its fallback
+WAITING_RECHECK_S = 60
 
 
 def _resolve(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
@@ -57,11 +61,14 @@ def _route(place: dict[str, Any] | None, flags: list[str]) -> Center:
     return center
 
 
-def _expand(targets: tuple[NotifyTarget, ...], media: list[dict[str, Any]] | None = None) -> list[NotifyTarget]:
+def _expand(targets: tuple[NotifyTarget, ...], media: list[dict[str, Any]] | None = None,
+            fallback: bool = False) -> list[NotifyTarget]:
     """One delivery per duty officer's phone, so a retry never texts the ones already reached; one more per
     photo or voice note for chat groups, so a failed upload never repeats the text alert."""
     out: list[NotifyTarget] = []
     for target in targets:
+        if target.params.get("fallback") and not fallback:
+            continue  # only when a chat channel keeps failing (see _fall_back)
         if target.kind == "sms" and len(target.params["to"]) > 1:
             out += [NotifyTarget("sms", {**target.params, "to": [number]}) for number in target.params["to"]]
         else:
@@ -79,6 +86,7 @@ def _delivery_id(report_id: str, target_key: str) -> str:
 def process_report(report_id: str) -> list[str]:
     """Normalise, resolve, route and persist a report, then queue one notify job per centre channel."""
     ctx = get_context()
+    ctx.redis.set(keys.processing(report_id), os.getpid(), ex=ctx.settings.processing_claim_s)
     raw = ctx.redis.get(keys.intake(report_id))
     media: list[dict[str, Any]] = []
     media_flags: list[str] = []
@@ -91,7 +99,8 @@ def process_report(report_id: str) -> list[str]:
         report = session.get(Report, report_id)
         if report is None:
             if raw is None:
-                log.warning("report %s: no intake payload and not stored; nothing to do", report_id)
+                log.error("report %s: no intake payload and not stored; nothing to do", report_id)
+                ctx.redis.zrem(keys.PENDING_REPORTS, report_id)
                 return []
             payload = json.loads(raw)
             place, flags = _resolve(payload)
@@ -117,10 +126,10 @@ def process_report(report_id: str) -> list[str]:
     pipe.set(keys.ticket(ticket), status, ex=365 * 86400)
     pipe.expire(keys.intake(report_id), 86400)  # kept a day for forensics, then gone
     pipe.execute()
-    queue = get_queue(ctx.redis)
     for delivery_id in pending:
-        queue.enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,), job_id=f"notify-{delivery_id}",
-                           result_ttl=3600, failure_ttl=30 * 86400)
+        enqueue_notify(delivery_id)
+    ctx.redis.zrem(keys.PENDING_REPORTS, report_id)  # done: the sweeper no longer watches it
+    ctx.redis.delete(keys.processing(report_id))
     log.info("report %s stored, ticket %s, centre %s, %d deliveries queued", report_id, ticket,
              report.center_id, len(pending))
     return pending
@@ -155,77 +164,140 @@ def _send_sms(settings: Any, number: str, text: str) -> str:
 
 
 def notify_delivery(delivery_id: str) -> str:
-    """Send one alert to one centre channel, exactly once; on failure back off and try again, then dead-letter.
+    """Send one alert to one centre channel, exactly once, in order per channel; back off, fall back, dead-letter.
 
     The dedup guard: a Redis claim so two workers never send the same delivery at once, a Redis `sent`
-    marker written the moment the provider accepted it (before the database commit that could fail), and
-    the delivery row's status.
+    marker written the moment the provider accepted it, and the delivery row's status, committed even when
+    Redis has gone away meanwhile (the database is the ledger of record). A delivery waits while an older one
+    to the same channel of the same centre is unsent, so alerts arrive in order after an outage.
     """
     ctx = get_context()
+    claim = keys.sending(delivery_id)
+    if not ctx.redis.set(claim, os.getpid(), nx=True, ex=ctx.settings.send_claim_s):
+        return "claimed"
+    follow_up: list[str] = []
+    try:
+        with ctx.sessions.begin() as session:
+            outcome = _notify_claimed(session, delivery_id, follow_up)
+    finally:
+        _quietly(lambda: ctx.redis.delete(claim))
+    for next_id in follow_up:
+        enqueue_notify(next_id)
+    return outcome
+
+
+def enqueue_notify(delivery_id: str) -> None:
+    """Queue the notify job of one delivery (its id is derived from the delivery: queued once at a time)."""
+    get_queue(get_context().redis).enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,),
+                                                job_id=f"notify-{delivery_id}", result_ttl=3600,
+                                                failure_ttl=30 * 86400)
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    """Run a Redis write that only speeds things up; its failure must not undo what the database recorded."""
+    try:
+        action()
+    except RedisError as exc:
+        log.warning("redis unavailable after the send (%s); the database keeps the outcome", type(exc).__name__)
+
+
+def _notify_claimed(session: Any, delivery_id: str, follow_up: list[str]) -> str:
+    ctx = get_context()
     sent_key = keys.sending(delivery_id) + ":sent"
-    with ctx.sessions.begin() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None:
-            log.warning("delivery %s not found", delivery_id)
-            return "missing"
-        if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.DEAD, DeliveryStatus.SKIPPED):
-            return delivery.status
-        already = ctx.redis.get(sent_key)
-        if already is not None:
-            _mark_sent(session, delivery, already.decode() if isinstance(already, bytes) else already)
-            return DeliveryStatus.SENT.value
-        if not ctx.redis.set(keys.sending(delivery_id), os.getpid(), nx=True, ex=SEND_CLAIM_S):
-            return "claimed"
-        try:
-            report = session.get(Report, delivery.report_id)
-            assert report is not None
-            center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
-            if delivery.channel == "sms":
-                text = render_sms_alert(report, center.language, ctx.gazetteer)
-            elif delivery.channel == "telegram_media":
-                text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
-            else:
-                text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
-            target = dict(delivery.target)
-            if delivery.channel == "telegram":
-                target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
-            delivery.text = text
-            delivery.attempts += 1
-            try:
-                provider_id = _send(delivery.channel, target, text)
-            except NotConfigured as exc:
-                delivery.status = DeliveryStatus.SKIPPED.value
-                delivery.last_error = str(exc)
-                store.audit(session, "delivery_skipped", report.id, "worker",
-                            {"channel": delivery.channel, "reason": str(exc)})
-                return delivery.status
-            except SendError as exc:
-                return _failed(session, delivery, exc)
-            ctx.redis.set(sent_key, provider_id, ex=7 * 86400)
-            _mark_sent(session, delivery, provider_id)
-            return DeliveryStatus.SENT.value
-        finally:
-            ctx.redis.delete(keys.sending(delivery_id))
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        log.warning("delivery %s not found", delivery_id)
+        return "missing"
+    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.DEAD, DeliveryStatus.SKIPPED):
+        return str(delivery.status)
+    already = ctx.redis.get(sent_key)
+    if already is not None:
+        _mark_sent(session, delivery, already.decode() if isinstance(already, bytes) else already, follow_up)
+        return DeliveryStatus.SENT.value
+    if delivery.channel in ORDERED_CHANNELS and _older_unsent(session, delivery) is not None:
+        # Woken by the older one's success (or dead-letter); the sweeper re-queues it if that wake-up is lost.
+        delivery.next_attempt_at = utcnow() + timedelta(seconds=WAITING_RECHECK_S)
+        return "waiting"
+    report = session.get(Report, delivery.report_id)
+    assert report is not None
+    center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
+    if delivery.channel == "sms":
+        text = render_sms_alert(report, center.language, ctx.gazetteer)
+    elif delivery.channel == "telegram_media":
+        text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
+    else:
+        text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
+    target = dict(delivery.target)
+    if delivery.channel == "telegram":
+        target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
+    delivery.text = text
+    delivery.attempts += 1
+    try:
+        provider_id = _send(delivery.channel, target, text)
+    except NotConfigured as exc:
+        delivery.status = DeliveryStatus.SKIPPED.value
+        delivery.last_error = str(exc)
+        store.audit(session, "delivery_skipped", report.id, "worker",
+                    {"channel": delivery.channel, "reason": str(exc)})
+        follow_up += _next_in_line(session, delivery)
+        return str(delivery.status)
+    except SendError as exc:
+        return _failed(session, delivery, exc, follow_up)
+    _quietly(lambda: ctx.redis.set(sent_key, provider_id, ex=7 * 86400))
+    _mark_sent(session, delivery, provider_id, follow_up)
+    return DeliveryStatus.SENT.value
 
 
-def _mark_sent(session: Any, delivery: Delivery, provider_id: str) -> None:
+def _same_channel(delivery: Delivery) -> Any:
+    return (Delivery.center_id == delivery.center_id) & (Delivery.target_key == delivery.target_key) & \
+        Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.RETRYING.value]) & \
+        (Delivery.id != delivery.id)
+
+
+def _older_unsent(session: Any, delivery: Delivery) -> str | None:
+    """An unsent delivery to the same channel of the same centre, stored before this one."""
+    older = (Delivery.created_at < delivery.created_at) | \
+        ((Delivery.created_at == delivery.created_at) & (Delivery.id < delivery.id))
+    found: str | None = session.execute(select(Delivery.id).where(_same_channel(delivery) & older)
+                                        .order_by(Delivery.created_at, Delivery.id).limit(1)).scalar()
+    return found
+
+
+def _next_in_line(session: Any, delivery: Delivery) -> list[str]:
+    """The oldest delivery still waiting behind this one, to wake now that the channel is free."""
+    if delivery.channel not in ORDERED_CHANNELS:
+        return []
+    found = session.execute(select(Delivery.id).where(_same_channel(delivery))
+                            .order_by(Delivery.created_at, Delivery.id).limit(1)).scalar()
+    return [found] if found else []
+
+
+def _mark_sent(session: Any, delivery: Delivery, provider_id: str, follow_up: list[str]) -> None:
     delivery.status = DeliveryStatus.SENT.value
     delivery.provider_message_id = provider_id
     delivery.sent_at = utcnow()
+    delivery.next_attempt_at = None
     delivery.last_error = None
     store.audit(session, "delivered", delivery.report_id, "worker",
                 {"channel": delivery.channel, "target": delivery.target_key, "attempts": delivery.attempts})
+    follow_up += _next_in_line(session, delivery)
 
 
-def _failed(session: Any, delivery: Delivery, exc: SendError) -> str:
+def _failed(session: Any, delivery: Delivery, exc: SendError, follow_up: list[str]) -> str:
     ctx = get_context()
     delivery.last_error = str(exc)[:500]
-    if exc.permanent or delivery.attempts >= MAX_NOTIFY_ATTEMPTS:
+    if delivery.attempts == ctx.settings.notify_fallback_after and delivery.channel in FALLBACK_FROM:
+        follow_up += _fall_back(session, delivery)
+    if exc.permanent or delivery.attempts >= ctx.settings.notify_max_attempts:
         delivery.status = DeliveryStatus.DEAD.value
+        delivery.next_attempt_at = None
         store.audit(session, "dead_letter", delivery.report_id, "worker",
                     {"channel": delivery.channel, "attempts": delivery.attempts, "error": delivery.last_error})
         log.error("delivery %s dead after %d attempts: %s", delivery.id, delivery.attempts, exc)
-        return delivery.status
+        if delivery.channel in FALLBACK_FROM and delivery.attempts < ctx.settings.notify_fallback_after:
+            follow_up += _fall_back(session, delivery)  # refused for good before the fallback count
+        follow_up += _next_in_line(session, delivery)
+        return str(delivery.status)
     backoff = ctx.settings.notify_backoff_s
     delay = exc.retry_after
     if delay is not None:
@@ -234,9 +306,31 @@ def _failed(session: Any, delivery: Delivery, exc: SendError) -> str:
     else:
         delay = backoff[min(delivery.attempts - 1, len(backoff) - 1)]
     delivery.status = DeliveryStatus.RETRYING.value
+    delivery.next_attempt_at = utcnow() + timedelta(seconds=float(delay))
     get_queue(ctx.redis).enqueue_in(timedelta(seconds=float(delay)), "workers.jobs.notify_delivery", delivery.id)
     log.warning("delivery %s attempt %d failed (%s); retry in %.1fs", delivery.id, delivery.attempts, exc, delay)
-    return delivery.status
+    return str(delivery.status)
+
+
+def _fall_back(session: Any, delivery: Delivery) -> list[str]:
+    """The centre's fallback targets (`fallback: true`, e.g. duty officers' SMS) for this report, made once."""
+    center = get_context().centers.by_id.get(delivery.center_id)
+    if center is None:
+        return []
+    made: list[str] = []
+    for target in _expand(tuple(t for t in center.notify if t.params.get("fallback")), fallback=True):
+        delivery_id = _delivery_id(delivery.report_id, target.key)
+        if session.get(Delivery, delivery_id) is None:
+            session.add(Delivery(id=delivery_id, report_id=delivery.report_id, center_id=center.id,
+                                 channel=target.kind, target_key=target.key[:64], target=target.params))
+            made.append(delivery_id)
+    if made:
+        session.flush()
+        store.audit(session, "fallback", delivery.report_id, "worker",
+                    {"from": delivery.channel, "attempts": delivery.attempts, "to": len(made)})
+        log.warning("delivery %s failing on %s: falling back to %d other target(s)", delivery.id,
+                    delivery.channel, len(made))
+    return made
 
 
 def record_delivery_status(channel: str, provider_message_id: str, status: str, error: str = "") -> bool:

@@ -36,6 +36,7 @@ class FakeTelegram:
     next_message_id: int = 1000
     server: ThreadingHTTPServer | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, served by getFile
+    file_delay_s: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -67,6 +68,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             # File downloads: GET /file/bot<token>/<file_path> (https://core.telegram.org/bots/api#getfile)
             file_id = self.path.rsplit("/", 1)[-1].split(".", 1)[0]
+            time.sleep(state.file_delay_s)  # a slow download keeps a worker mid-job (the SIGKILL test)
             data = state.files.get(file_id)
             self.send_response(200 if data is not None else 404)
             self.send_header("Content-Length", str(len(data or b"")))
