@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 
 from gateway.settings import Settings
-from gateway.web import api, batch, center, health
+from gateway.web import api, batch, center, guard, health
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
 from workers.context import Context
@@ -25,6 +25,7 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
     for bp in (health.bp, api.bp, batch.bp, center.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
+    app.extensions["ntswatch_guard"] = guard.install(app)
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:

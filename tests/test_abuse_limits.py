@@ -39,3 +39,24 @@ def test_keypad_answers_repeat_without_tripping_the_guard(ctx: Context) -> None:
         for text in ["สวัสดี", "2", "ท่าอุเทน", "1", "เรือ", "1"]:
             assert send(ctx, text, sender="+66812345678")
     assert get_queue(ctx.redis).count == 3
+
+
+def test_an_address_guessing_secrets_is_blocked_but_others_are_not(ctx: Context) -> None:
+    from gateway.app import create_app
+    from gateway.web import guard
+    from tests.conftest import USSD_SECRET
+
+    client = create_app(context=ctx).test_client()
+
+    def ussd(secret: str, addr: str) -> int:
+        return client.post(f"/webhooks/ussd?secret={secret}", data="sessionId=S1&serviceCode=*1%23&"
+                           "phoneNumber=%2B66812345678&text=", content_type="application/x-www-form-urlencoded",
+                           environ_base={"REMOTE_ADDR": addr}).status_code
+
+    assert [ussd(f"guess{n}", "203.0.113.7") for n in range(guard.REFUSAL_LIMIT)] == [401] * guard.REFUSAL_LIMIT
+    assert ussd("guess-last", "203.0.113.7") == 401  # the refusal that crosses the limit
+    resp = client.post(f"/webhooks/ussd?secret={USSD_SECRET}", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0  # even the right secret now
+    assert client.get("/api/reports", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 429
+    assert ussd(USSD_SECRET, "198.51.100.20") == 200  # the provider's address is not affected
+    assert client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.20"}).status_code == 200
