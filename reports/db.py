@@ -28,6 +28,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # pysqlite would BEGIN lazily (deferred): a transaction that reads and then writes cannot wait for
+            # another writer, it fails at once with "database is locked" (no busy timeout on a lock upgrade).
+            # BEGIN IMMEDIATE takes the write lock up front, so concurrent workers queue on the busy timeout.
+            # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

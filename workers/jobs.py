@@ -182,15 +182,15 @@ def notify_delivery(delivery_id: str) -> str:
     finally:
         _quietly(lambda: ctx.redis.delete(claim))
     for next_id in follow_up:
-        enqueue_notify(next_id)
+        enqueue_notify(next_id, at_front=True)  # the channel is free now: next in line goes first
     return outcome
 
 
-def enqueue_notify(delivery_id: str) -> None:
+def enqueue_notify(delivery_id: str, at_front: bool = False) -> None:
     """Queue the notify job of one delivery (its id is derived from the delivery: queued once at a time)."""
     get_queue(get_context().redis).enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,),
                                                 job_id=f"notify-{delivery_id}", result_ttl=3600,
-                                                failure_ttl=30 * 86400)
+                                                failure_ttl=30 * 86400, at_front=at_front)
 
 
 def _quietly(action: Callable[[], object]) -> None:

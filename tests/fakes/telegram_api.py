@@ -37,6 +37,7 @@ class FakeTelegram:
     server: ThreadingHTTPServer | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, served by getFile
     file_delay_s: float = 0.0
+    down_until: float = 0.0  # time.monotonic() before which every call gets 502 (an outage, chaos benchmark)
 
     @property
     def base_url(self) -> str:
@@ -109,6 +110,8 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.calls.append(call)
                 failure = state.fail_next.pop(0) if state.fail_next else None
+                if failure is None and time.monotonic() < state.down_until:
+                    failure = (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
                 if failure is None:
                     params["_ok"] = True
                     state.next_message_id += 1

@@ -6,7 +6,10 @@ Bot API sendMessage: https://core.telegram.org/bots/api#sendmessage — 429 carr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import atexit
+import os
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -37,61 +40,92 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.telegram_bot_token, session=session)
 
 
-async def _send(settings: Settings, target: dict[str, Any], text: str) -> str:
-    bot = make_bot(settings)
-    try:
-        markup = target.get("reply_markup")
-        message = await bot.send_message(
-            chat_id=target["chat_id"],
-            text=text,
-            message_thread_id=target.get("thread_id"),
-            parse_mode=None,  # plain text: an underscore in a place name must not break the alert
-            reply_markup=markup_from(markup),
-            request_timeout=20,
-        )
-        return str(message.message_id)
-    finally:
-        await bot.session.close()
+class _BotLoop:
+    """One event-loop thread per process and one Bot per (token, API base), reused for every call.
+
+    A Bot per call (asyncio.run, then session.close) costs ~280 ms: aiogram's close waits 250 ms for TLS
+    shutdown, which capped a worker at about 4 alerts a second. A forked child makes its own loop.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.bots: dict[tuple[str, str], Bot] = {}
+        threading.Thread(target=self.loop.run_forever, name="telegram-sender", daemon=True).start()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Close the HTTP sessions at exit (quietly: the process is going away)."""
+        for bot in self.bots.values():
+            try:
+                asyncio.run_coroutine_threadsafe(bot.session.close(), self.loop).result(1)
+            except Exception:  # noqa: S110 (nothing to do about it at exit)
+                pass
+
+    def run(self, settings: Settings, call: Callable[[Bot], Coroutine[Any, Any, str]], timeout: float) -> str:
+        key = (settings.telegram_bot_token, settings.telegram_api_base)
+        bot = self.bots.get(key)
+        if bot is None:
+            bot = self.bots[key] = make_bot(settings)
+        return asyncio.run_coroutine_threadsafe(call(bot), self.loop).result(timeout)
 
 
-async def _send_media(settings: Settings, target: dict[str, Any], path: Path, caption: str) -> str:
-    bot = make_bot(settings)
-    try:
-        kind = target["media"]["kind"]
-        common = {"chat_id": target["chat_id"], "message_thread_id": target.get("thread_id"), "caption": caption,
-                  "request_timeout": 60}
-        if kind == "photo":
-            message = await bot.send_photo(photo=FSInputFile(path), **common)
-        else:
-            message = await bot.send_voice(voice=FSInputFile(path), **common)
-        return str(message.message_id)
-    finally:
-        await bot.session.close()
+_loop: _BotLoop | None = None
+_loop_lock = threading.Lock()
 
 
-async def _edit(settings: Settings, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None) -> str:
-    bot = make_bot(settings)
-    try:
-        await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, parse_mode=None,
-                                    reply_markup=markup_from(markup))  # type: ignore[arg-type]
-        return str(message_id)
-    finally:
-        await bot.session.close()
+def _on_loop(settings: Settings, call: Callable[[Bot], Coroutine[Any, Any, str]], timeout: float = 30) -> str:
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.pid != os.getpid():
+            _loop = _BotLoop()
+        runner = _loop
+    return runner.run(settings, call, timeout)
+
+
+async def _send(bot: Bot, target: dict[str, Any], text: str) -> str:
+    markup = target.get("reply_markup")
+    message = await bot.send_message(
+        chat_id=target["chat_id"],
+        text=text,
+        message_thread_id=target.get("thread_id"),
+        parse_mode=None,  # plain text: an underscore in a place name must not break the alert
+        reply_markup=markup_from(markup),
+        request_timeout=20,
+    )
+    return str(message.message_id)
+
+
+async def _send_media(bot: Bot, target: dict[str, Any], path: Path, caption: str) -> str:
+    kind = target["media"]["kind"]
+    common = {"chat_id": target["chat_id"], "message_thread_id": target.get("thread_id"), "caption": caption,
+              "request_timeout": 60}
+    if kind == "photo":
+        message = await bot.send_photo(photo=FSInputFile(path), **common)
+    else:
+        message = await bot.send_voice(voice=FSInputFile(path), **common)
+    return str(message.message_id)
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None) -> str:
+    await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, parse_mode=None,
+                                reply_markup=markup_from(markup))  # type: ignore[arg-type]
+    return str(message_id)
 
 
 def edit(settings: Settings, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None) -> str:
     """Rewrite an alert in place (after an action), keeping or removing its buttons."""
-    return _guarded(lambda: asyncio.run(_edit(settings, chat_id, message_id, text, markup)))
+    return _guarded(lambda: _on_loop(settings, lambda bot: _edit(bot, chat_id, message_id, text, markup)))
 
 
 def send_media(settings: Settings, target: dict[str, Any], path: Path, caption: str) -> str:
     """Send a stored photo or voice note to the group in `target`, captioned with the ticket."""
-    return _guarded(lambda: asyncio.run(_send_media(settings, target, path, caption)))
+    return _guarded(lambda: _on_loop(settings, lambda bot: _send_media(bot, target, path, caption), 90))
 
 
 def send(settings: Settings, target: dict[str, Any], text: str) -> str:
     """Send `text` to the group in `target`; return the Telegram message id."""
-    return _guarded(lambda: asyncio.run(_send(settings, target, text)))
+    return _guarded(lambda: _on_loop(settings, lambda bot: _send(bot, target, text)))
 
 
 def _guarded(call: Callable[[], str]) -> str:
