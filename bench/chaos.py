@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -346,7 +347,7 @@ def run(messages: int, short: bool, seed: int, drain_timeout: float) -> dict[str
     telegram.server.shutdown()
     twilio.server.shutdown()
     quarantined = sum(1 for _ in (tmp / "spool" / "quarantine").glob("*")) if (tmp / "spool").exists() else 0
-    result = {
+    result: dict[str, Any] = {
         "mode": "short" if short else "full", "seed": seed, "messages": messages,
         "webhooks_sent": out.sent, "redeliveries": out.redelivered, "retried_by_provider": out.retried,
         "accepted": len(out.accepted), "spooled": len(out.spooled),
@@ -359,6 +360,9 @@ def run(messages: int, short: bool, seed: int, drain_timeout: float) -> dict[str
                             if r.body.get("To") == "+66811119999"),
         "load_s": round(load_s, 2), "drain_s": round(drain_s, 2), "workdir": str(tmp),
     }
+    if result["lost"] == 0 and result["duplicates"] == 0:
+        shutil.rmtree(tmp, ignore_errors=True)  # kept only when something went wrong, for the logs
+        result["workdir"] = None
     return result
 
 

@@ -151,6 +151,7 @@ def parse_report(text: str, gazetteer: Gazetteer) -> Slots:
             rest = rest[place_end:].strip()
         if _has_words(rest, 2):
             slots.details = rest[:MAX_DETAILS]
+        slots.when = parse_when(rest) if rest else None  # "…ท่าอุเทน เมื่อวาน …": yesterday, not "now"
         return slots
     # Free order: pick out a category word and a well-known place; keep the message as the details.
     slots.category, _ = parse_category(rest, anywhere=True)

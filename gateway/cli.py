@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def _setup_logging() -> None:
@@ -49,6 +50,25 @@ def cmd_web(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """For the worker's forked children (RQ's scheduler): end when the worker ends, even by SIGKILL.
+
+    An orphaned scheduler would keep its lock and run on after the worker is restarted (Linux prctl).
+    """
+
+    def arm() -> None:
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            return  # not Linux: nothing to arm
+        if os.getppid() != parent:  # the worker died before the line above took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run an RQ worker with the scheduler (retries, back-off)."""
     from rq import SimpleWorker
@@ -63,6 +83,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
     # reloads the gazetteer each time). Jobs are short and idempotent; a crash is recovered by RQ.
     worker = SimpleWorker([get_queue(ctx.redis)], connection=ctx.redis)
+    os.register_at_fork(after_in_child=_die_with_parent(os.getpid()))
     if not args.burst:
         from workers.sweeper import start_sweeper
 

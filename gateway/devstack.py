@@ -19,6 +19,7 @@ from pathlib import Path
 from gateway.settings import VAR_DIR
 
 DEV_ENV = VAR_DIR / "dev.env"
+MAX_RESTARTS_PER_MINUTE = 10
 DEV_SECRETS = ("NTS_SECRET_KEY", "TWILIO_AUTH_TOKEN", "NTS_API_TOKEN", "USSD_SECRET", "SMSGATEWAY_SECRET",
                "TELEGRAM_WEBHOOK_SECRET", "LINE_CHANNEL_SECRET")
 
@@ -102,21 +103,21 @@ def start_scratch_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def run_stack() -> int:
-    """Start everything, print where to go, stop everything on Ctrl-C."""
+    """Start everything, print where to go, restart what crashes, stop everything on Ctrl-C."""
     env = dict(os.environ)
     env.update(ensure_dev_env())
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    if not env.get("REDIS_URL"):
+    own_redis = not env.get("REDIS_URL")
+    if own_redis:
         redis_proc, env["REDIS_URL"] = start_redis(VAR_DIR / "redis")
         procs.append(("redis", redis_proc))
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}")
     exe = [sys.executable, "-m", "gateway.cli"]
     subprocess.run([*exe, "db", "upgrade"], env=env, check=True)
-    procs.append(("web", subprocess.Popen([*exe, "web"], env=env)))
-    procs.append(("worker", subprocess.Popen([*exe, "worker"], env=env)))
-    procs.append(("spool", subprocess.Popen([*exe, "spool", "replay"], env=env)))
+    commands = {"web": [*exe, "web"], "worker": [*exe, "worker"], "spool": [*exe, "spool", "replay"]}
     if env.get("TELEGRAM_BOT_TOKEN"):
-        procs.append(("telegram", subprocess.Popen([*exe, "telegram"], env=env)))
+        commands["telegram"] = [*exe, "telegram"]
+    procs += [(name, subprocess.Popen(argv, env=env)) for name, argv in commands.items()]
     bind = env.get("NTS_BIND", "127.0.0.1:8000")
     print(f"""
 NTS-Mekong Watch gateway is starting ({', '.join(n for n, _ in procs)}).
@@ -134,11 +135,22 @@ Ctrl-C stops everything.""", flush=True)
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     code = 0
+    restarts: list[float] = []
     while not stopping:
-        for name, p in procs:
-            if p.poll() is not None:
-                print(f"{name} exited with {p.returncode}; stopping the stack", file=sys.stderr)
+        for i, (name, p) in enumerate(procs):
+            if p.poll() is None or stopping:
+                continue
+            # A crash (or a kill -9) is restarted, like a Procfile runner would; a crash loop stops the stack.
+            restarts = [t for t in restarts if time.monotonic() - t < 60] + [time.monotonic()]
+            if len(restarts) > MAX_RESTARTS_PER_MINUTE:
+                print(f"{name} exited with {p.returncode}; too many restarts, stopping the stack", file=sys.stderr)
                 stopping, code = True, 1
+                break
+            print(f"{name} exited with {p.returncode}; restarting it", file=sys.stderr, flush=True)
+            if name == "redis":
+                procs[i] = (name, start_redis(VAR_DIR / "redis")[0])
+            else:
+                procs[i] = (name, subprocess.Popen(commands[name], env=env))
         time.sleep(0.3)
     for _name, p in reversed(procs):
         if p.poll() is None:

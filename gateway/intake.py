@@ -25,6 +25,12 @@ from reports.tickets import is_valid_ticket
 from workers.context import Context
 
 IN_FLIGHT = b"\x00"  # the dedup marker while the first delivery is still being handled
+# Longer than any request takes; if the process handling it dies, a redelivery after this is handled afresh.
+IN_FLIGHT_TTL_S = 30
+
+
+class InFlight(Exception):
+    """The same provider message is being handled right now (or its handler died < IN_FLIGHT_TTL_S ago)."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
         officer = ctx.centers.member_by_phone(msg.address)
         command = parse_officer_command(msg.text) if officer else None
         if officer is not None and command is not None:
-            if not ctx.redis.set(key, IN_FLIGHT, nx=True, ex=ttl):
+            if not ctx.redis.set(key, IN_FLIGHT, nx=True, ex=IN_FLIGHT_TTL_S):
+                if ctx.redis.get(key) == IN_FLIGHT:
+                    raise InFlight(msg.provider_id)
                 return Accepted(None, duplicate=True)
             answer = officer_reply(ctx, officer[0], officer[1], command, msg.channel)
             ctx.redis.set(key, answer.encode(), ex=ttl)
@@ -104,7 +112,7 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     rate_key = f"nts:rate:{pid}:{window}"
     same_key = f"nts:same:{pid}:{hashlib.sha256(msg.text.encode('utf-8', 'replace')).hexdigest()[:16]}"
     pipe = ctx.redis.pipeline(transaction=False)
-    pipe.set(key, IN_FLIGHT, nx=True, ex=ttl)
+    pipe.set(key, IN_FLIGHT, nx=True, ex=IN_FLIGHT_TTL_S)
     pipe.get(key)
     engine.queue_load(pipe, pid)
     pipe.incr(rate_key)
@@ -113,7 +121,15 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     pipe.expire(same_key, LOOP_WINDOW_S)  # (no EXPIRE NX: the embedded redis-server is 6.2)
     claimed, cached, raw_state, raw_profile, count, _, same, _ = pipe.execute()
     if not claimed:
-        text = cached.decode() if isinstance(cached, bytes) and cached != IN_FLIGHT else None
+        # A provider's redelivery is not the sender talking again: take it back off the abuse counters
+        # (or a message retried while in flight would trip the loop guard and be dropped).
+        undo = ctx.redis.pipeline(transaction=False)
+        undo.decr(rate_key)
+        undo.decr(same_key)
+        undo.execute()
+        if cached == IN_FLIGHT:
+            raise InFlight(msg.provider_id)
+        text = cached.decode() if isinstance(cached, bytes) else None
         return Accepted(text, duplicate=True)
     limited = _limited(ctx, msg, raw_profile, int(count), int(same), key, ttl)
     if limited is not None:

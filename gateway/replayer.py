@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from flows.engine import Engine
-from gateway.intake import accept
+from gateway.intake import InFlight, accept
 from gateway.metrics import SPOOL
 from gateway.spool import Record, Spool
 from workers.context import Context
@@ -108,4 +108,6 @@ def run_forever(ctx: Context, engine: Engine, spool: Spool, interval_s: float = 
             drain(ctx, engine, spool)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             log.warning("spool: redis still unreachable (%s); retrying", type(exc).__name__)
+        except InFlight:
+            log.info("spool: a message is still being handled elsewhere; next pass")
         time.sleep(interval_s)

@@ -87,6 +87,7 @@ ALERT: dict[str, str] = {
     "alert_reporter": N_("Reporter"),
     "alert_channel": N_("Channel"),
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
+    "alert_escalated": N_("NOT ACKNOWLEDGED after {minutes} min!"),
 }
 
 # Buttons under an alert and what the group sees after someone acted (the centre's language).

@@ -14,6 +14,9 @@ NOTIFY_KINDS = ("telegram", "line", "sms", "inbox")
 ROLES = ("head", "secretary", "coordinator", "immigration", "police", "customs", "other")
 
 
+ESCALATION_KEYS = ("person_in_danger", "now", "default")
+
+
 class CentersError(ValueError):
     """The centres file is wrong; the message names the file and the entry."""
 
@@ -61,6 +64,8 @@ class Center:
     districts: tuple[str, ...]
     notify: tuple[NotifyTarget, ...]
     members: tuple[Member, ...] = ()
+    # minutes without an acknowledgement before an alert escalates, by urgency (see workers/escalation.py)
+    escalation: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +167,13 @@ def parse_centers(data: Any, path: Path = Path("<centres>")) -> Centers:
                     phone=m.get("phone"),
                 )
             )
-        by_id[cid] = Center(cid, str(raw.get("name", cid)), language, districts, notify, tuple(members))
+        escalation = raw.get("escalation") or {}
+        if not isinstance(escalation, dict) or not all(
+                k in ESCALATION_KEYS and isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                for k, v in escalation.items()):
+            raise _fail(path, where, f"escalation maps {', '.join(ESCALATION_KEYS)} to minutes (0: never)")
+        by_id[cid] = Center(cid, str(raw.get("name", cid)), language, districts, notify, tuple(members),
+                            {k: float(v) for k, v in escalation.items()})
     fallback = str(data.get("fallback", ""))
     if fallback not in by_id:
         raise _fail(path, "fallback", f"{fallback!r} is not the id of a centre in this file")

@@ -60,3 +60,15 @@ def test_an_address_guessing_secrets_is_blocked_but_others_are_not(ctx: Context)
     assert client.get("/api/reports", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 429
     assert ussd(USSD_SECRET, "198.51.100.20") == 200  # the provider's address is not affected
     assert client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.20"}).status_code == 200
+
+
+def test_provider_redeliveries_do_not_count_as_the_sender_repeating(ctx: Context) -> None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    msg = Inbound("twilio", "SM" + "7" * 32, "+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง",
+                  datetime.now(UTC))
+    first = intake.accept(ctx, engine, msg).reply
+    again = [intake.accept(ctx, engine, msg) for _ in range(intake.LOOP_LIMIT + intake.RATE_LIMIT)]
+    assert first and all(a.duplicate and a.reply == first for a in again)
+    # the same sender's next, different message is still answered
+    reply = send(ctx, "สถานะ 100017", sender="+66812345678")
+    assert reply and reply != t("th", "rate_limited")

@@ -103,6 +103,21 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         else:
             pytest.fail("the alert never reached the inbox")
         assert (tmp_path / "var/redis/appendonlydir").exists() or list((tmp_path / "var/redis").glob("*.aof*"))
+        # kill -9 the worker and Redis: the stack restarts both and the next report still reaches the inbox
+        for pattern in ("gateway.cli worker", "redis-server"):
+            pid = subprocess.run(["pgrep", "-g", str(proc.pid), "-f", pattern], capture_output=True,
+                                 text=True).stdout.split()[0]
+            os.kill(int(pid), signal.SIGKILL)
+        status, reply = post_sms(base + "/webhooks/twilio/sms", secrets["TWILIO_AUTH_TOKEN"], "+66812345679",
+                                 "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง")
+        assert status == 200  # a ticket, or "received, we will reply soon" from the spool while Redis restarts
+        for _ in range(150):
+            status, page = _get(base + "/center?center=4803", auth=secrets["NTS_API_TOKEN"])
+            if "รถตู้สองคันจอดริมโขง" in page:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("after kill -9 of the worker and Redis, a report never reached the inbox")
     finally:
         proc.send_signal(signal.SIGINT)
         try:

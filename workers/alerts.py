@@ -21,12 +21,13 @@ def _local_time(report: Report, lang: str) -> str:
     return f"{local.day:02d}/{local.month:02d}/{year} {local.hour:02d}:{local.minute:02d}"
 
 
-def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer) -> str:
-    """The alert as one or two SMS parts for a duty officer's feature phone: ticket, category, place, details."""
+def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer, prefix: str = "") -> str:
+    """The alert as one or two SMS parts for a duty officer's feature phone: ticket, category, place, details
+    (after `prefix`, e.g. "not acknowledged after 5 min", inside the same budget)."""
     place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
                   report.place_text)
     where = gazetteer.describe(place, lang) if report.district_code else f"«{report.place_text}»"
-    head = f"NTS {report.ticket} {t(lang, f'cat_{report.category}')} {where}: "
+    head = f"{prefix}NTS {report.ticket} {t(lang, f'cat_{report.category}')} {where}: "
     return head + truncate_to_units(report.details or "-", max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
 
 

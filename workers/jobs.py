@@ -16,11 +16,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from flows import keys
+from i18n.catalog import text as t
 from reports import store
 from reports.centers import Center, NotifyTarget
 from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
-from workers import actions
+from workers import actions, escalation
 from workers.alerts import render_alert, render_sms_alert
 from workers.context import get_context
 from workers.media import collect
@@ -106,7 +107,11 @@ def process_report(report_id: str) -> list[str]:
             place, flags = _resolve(payload)
             center = _route(place, flags)
             payload["media_records"] = media
-            report, _ = store.save_report(session, payload, center.id, place, sorted(set(flags + media_flags)))
+            report, created = store.save_report(session, payload, center.id, place,
+                                                sorted(set(flags + media_flags)))
+            if created:
+                session.flush()
+                escalation.schedule(report, ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback)
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
         wanted = {_delivery_id(report.id, target.key): target
                   for target in _expand(center.notify, report.media)}
@@ -222,7 +227,9 @@ def _notify_claimed(session: Any, delivery_id: str, follow_up: list[str]) -> str
     assert report is not None
     center = ctx.centers.by_id.get(delivery.center_id) or ctx.centers.fallback
     if delivery.channel == "sms":
-        text = render_sms_alert(report, center.language, ctx.gazetteer)
+        prefix = t(center.language, "alert_escalated", minutes=delivery.target["minutes"]) + " " \
+            if delivery.target.get("escalation") else ""
+        text = render_sms_alert(report, center.language, ctx.gazetteer, prefix)
     elif delivery.channel == "telegram_media":
         text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
     else:
@@ -318,7 +325,7 @@ def _fall_back(session: Any, delivery: Delivery) -> list[str]:
     if center is None:
         return []
     made: list[str] = []
-    for target in _expand(tuple(t for t in center.notify if t.params.get("fallback")), fallback=True):
+    for target in _expand(tuple(n for n in center.notify if n.params.get("fallback")), fallback=True):
         delivery_id = _delivery_id(delivery.report_id, target.key)
         if session.get(Delivery, delivery_id) is None:
             session.add(Delivery(id=delivery_id, report_id=delivery.report_id, center_id=center.id,

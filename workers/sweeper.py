@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from flows import keys
@@ -28,7 +29,6 @@ from workers.queue import PROCESS_RETRY, get_queue
 
 log = logging.getLogger("ntswatch.sweeper")
 
-WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 BATCH = 500
 
 
@@ -46,7 +46,14 @@ def _job_waiting(ctx: Context, job_id: str, claim_key: str) -> bool:
         status = Job.fetch(job_id, connection=ctx.redis).get_status()
     except NoSuchJobError:
         return False
-    if status in WAITING:
+    queue = get_queue(ctx.redis)
+    if status == JobStatus.QUEUED:
+        # A worker killed between taking the job off the queue and starting it leaves it "queued" but in no
+        # queue (RQ's intermediate list, cleaned only by a later maintenance pass): lost, for our purposes.
+        return ctx.redis.lpos(queue.key, job_id) is not None
+    if status == JobStatus.SCHEDULED:
+        return ctx.redis.zscore(ScheduledJobRegistry(queue=queue).key, job_id) is not None
+    if status == JobStatus.DEFERRED:
         return True
     return status == JobStatus.STARTED and bool(ctx.redis.exists(claim_key))
 

@@ -13,7 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.channels.base import Adapter, Parsed, WebhookError, WebRequest, WebResponse
 from gateway.channels.registry import ADAPTERS
-from gateway.intake import accept
+from gateway.intake import InFlight, accept
 from gateway.metrics import INBOUND, LATENCY, SPOOL
 from gateway.web.state import AppState, app_state
 from i18n import LANGUAGES
@@ -59,6 +59,12 @@ def _view(adapter: Adapter) -> Callable[[], Response | tuple[Response, int]]:
             INBOUND.labels(adapter.name, f"refused_{exc.status}").inc()
             log.info("refused %s %s: %s", adapter.name, exc.status, exc.message)
             return jsonify(error=exc.message), exc.status
+        except InFlight:
+            # Not a 2xx: if the first handler died, the provider's retry after IN_FLIGHT_TTL_S gets it done.
+            INBOUND.labels(adapter.name, "in_flight").inc()
+            resp = jsonify(error="this message is being handled; retry later")
+            resp.headers["Retry-After"] = "5"
+            return resp, 503
         except (RedisConnectionError, RedisTimeoutError) as exc:
             log.warning("redis unreachable on %s (%s): spooling", adapter.name, type(exc).__name__)
             out = _spool(state, adapter, parsed)
