@@ -21,7 +21,7 @@ from gateway.intake import InFlight, accept
 from gateway.metrics import SPOOL
 from gateway.spool import Record, Spool
 from workers.context import Context
-from workers.outbound import queue_reply
+from workers.outbound import queue_reply, reply_channel
 
 log = logging.getLogger("ntswatch.replayer")
 
@@ -33,22 +33,6 @@ class DrainResult:
     replayed: int = 0
     duplicates: int = 0
     files: int = 0
-
-
-def reply_channel(ctx: Context, channel: str, address: str) -> str | None:
-    """The channel that can carry an answer now: the reporter's own, or SMS for USSD (sessions are short)."""
-    from gateway.channels.registry import adapter
-
-    if adapter(channel).send is not None:
-        return channel
-    if not address.startswith("+"):
-        return None
-    settings = ctx.settings
-    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
-        return "twilio"
-    if settings.smsgateway_api_base:
-        return "smsgateway"
-    return None
 
 
 def replay(ctx: Context, engine: Engine, record: Record) -> bool:

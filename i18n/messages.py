@@ -38,6 +38,12 @@ REPORTER: dict[str, str] = {
     "language_set": N_("OK, we will write to you in English."),
     "unsupported_script": N_("We read Thai, Lao, Khmer and English. Send REPORT to start."),
     "rate_limited": N_("You sent many messages. Please wait 10 minutes, then send again."),
+    # Proactive updates when the centre acts (not sent to a reporter who sent STOP).
+    "update_acknowledged": N_(
+        "Ticket {ticket}: the district centre has seen your report. Thank you. Send STOP for no more messages."
+    ),
+    "update_assigned": N_("Ticket {ticket}: an officer is now working on your report."),
+    "update_closed": N_("Ticket {ticket}: your report is closed. Thank you for helping."),
     # While Redis is down the message waits in the gateway's spool; the real answer follows.
     "received_later": N_("Message received. We will reply soon."),
     "busy_later": N_("Service busy. Please try again in a few minutes."),

@@ -23,6 +23,7 @@ from reports import store
 from reports.centers import Center, Member
 from reports.models import Delivery, Report, ReportStatus, utcnow
 from workers.context import get_context
+from workers.queue import get_queue
 
 log = logging.getLogger("ntswatch.actions")
 PREFIX = "a:"
@@ -97,7 +98,10 @@ def apply(ticket: str, action: str, center_id: str, member: dict[str, Any], surf
         event = {"acknowledged": "acknowledged", "assigned": "assigned", "closed": "closed"}[status.value]
         store.audit(session, event, report.id, f"{surface}:{member['role']}:{member['name']}",
                     {"action": action, "detail": detail, "at": utcnow().isoformat()})
+        report_id = report.id
     ctx.redis.set(keys.ticket(ticket), status.value, ex=365 * 86400)
+    get_queue(ctx.redis).enqueue_call("workers.updates.send_status_update", args=(report_id, status.value),
+                                      job_id=f"update-{report_id}-{status.value}")
     return "done"
 
 

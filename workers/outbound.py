@@ -52,3 +52,19 @@ def send_reply(channel: str, contact_token: str, text: str, dedup_key: str,
         raise
     ctx.redis.set(sent_key, provider_id, ex=7 * 86400)
     return provider_id
+
+
+def reply_channel(ctx: Context, channel: str, address: str) -> str | None:
+    """The channel that can carry an answer now: the reporter's own, or SMS for USSD (sessions are short)."""
+    from gateway.channels.registry import adapter
+
+    if adapter(channel).send is not None:
+        return channel
+    if not address.startswith("+"):
+        return None
+    settings = ctx.settings
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
+        return "twilio"
+    if settings.smsgateway_api_base:
+        return "smsgateway"
+    return None

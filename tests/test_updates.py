@@ -1,0 +1,95 @@
+"""workers.updates: the reporter hears when the centre acts, in their language, on their channel, once —
+and nothing at all after STOP or FORGET."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from flows.engine import Engine
+from flows.inbound import Inbound
+from i18n.catalog import text as t
+from reports.models import AuditEvent, Report
+from tests.fakes.http_api import FakeAPI
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+from workers import actions
+from workers.context import Context
+
+SMS_PATH = "/2010-04-01/Accounts/"
+OFFICER = {"name": "Somsak", "role": "police"}
+
+
+def say(ctx: Context, text: str, channel: str = "twilio", address: str = "+66812345678") -> str | None:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    return engine.handle(Inbound(channel, f"m{time.time_ns()}", address, text, datetime.now(UTC))).report_id
+
+
+def report_of(ctx: Context, report_id: str) -> Report:
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, report_id)
+    assert report is not None
+    return report
+
+
+def texts_to(twilio_api: FakeAPI, number: str) -> list[str]:
+    return [r.body["Body"] for r in twilio_api.received("POST", SMS_PATH) if r.body["To"] == number]
+
+
+@pytest.mark.parametrize("address, text, lang", [
+    ("+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง", "th"),
+    ("+8562055512345", "ແຈ້ງ ຢາເສບຕິດ ທ່າອຸເທນ ເຫັນເຮືອຂົນຂອງຂ້າມຂອງ", "lo"),
+    ("+85512345678", "រាយការណ៍ គ្រឿងញៀន ប៉ោយប៉ែត ឃើញឡានដឹកគ្រឿងញៀន", "km"),
+])
+def test_each_step_reaches_the_reporter_once_in_their_language(ctx: Context, twilio_api: FakeAPI, address: str,
+                                                                text: str, lang: str) -> None:
+    report_id = say(ctx, text, address=address)
+    assert report_id
+    report = report_of(ctx, report_id)
+    for action in ("ack", "ack", "police", "resolved"):  # a second "ack" is not a second message
+        assert actions.apply(report.ticket, action, report.center_id, OFFICER, "sms") == "done"
+        run_worker(ctx.redis)
+    assert texts_to(twilio_api, address) == [t(lang, key, ticket=report.ticket) for key in
+                                             ("update_acknowledged", "update_assigned", "update_closed")]
+
+
+def test_after_stop_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None:
+    report_id = say(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    assert report_id
+    say(ctx, "หยุด")
+    report = report_of(ctx, report_id)
+    actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+    run_worker(ctx.redis)
+    assert texts_to(twilio_api, "+66812345678") == []
+    with ctx.sessions() as s:
+        events = [e.event for e in s.execute(select(AuditEvent).where(AuditEvent.report_id == report_id)).scalars()]
+    assert "update_withheld" in events and "update_sent" not in events
+
+
+def test_after_forget_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None:
+    report_id = say(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    assert report_id
+    report = report_of(ctx, report_id)
+    say(ctx, "ลบข้อมูล")
+    run_worker(ctx.redis)
+    actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+    run_worker(ctx.redis)
+    assert texts_to(twilio_api, "+66812345678") == []
+
+
+def test_a_ussd_reporter_hears_by_sms_and_a_telegram_reporter_in_their_chat(
+        ctx: Context, twilio_api: FakeAPI, telegram: FakeTelegram) -> None:
+    ussd_report = say(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง", channel="ussd", address="+66899990001")
+    tg_report = say(ctx, "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคัน", channel="telegram", address="tg:5551234")
+    assert ussd_report and tg_report
+    for report_id in (ussd_report, tg_report):
+        report = report_of(ctx, report_id)
+        actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+    run_worker(ctx.redis)
+    assert len(texts_to(twilio_api, "+66899990001")) == 1
+    private = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == "5551234"]
+    assert any(text.startswith("เลขที่") and "รับทราบ" in text for text in private)

@@ -1,0 +1,44 @@
+"""Proactive status updates to the reporter: "the centre has seen your report", "an officer is on it",
+"closed", on the channel they used, in their language — unless they chose silence (STOP), forgot their
+number (FORGET), or the contact is gone. Silence matters: a seized phone must not show the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flows import keys
+from i18n.catalog import text as t
+from reports import store
+from reports.identity import decrypt_contact
+from reports.models import Report, Reporter
+from workers.context import get_context
+from workers.outbound import queue_reply, reply_channel
+
+log = logging.getLogger("ntswatch.updates")
+
+UPDATES = {"acknowledged": "update_acknowledged", "assigned": "update_assigned", "closed": "update_closed"}
+
+
+def send_status_update(report_id: str, status: str) -> str:
+    """RQ job: tell the reporter their case moved to `status` (once per report and status)."""
+    ctx = get_context()
+    if status not in UPDATES:
+        return "no update for this status"
+    with ctx.sessions.begin() as session:
+        report = session.get(Report, report_id)
+        reporter = session.get(Reporter, report.reporter_id) if report else None
+        if report is None or reporter is None or not reporter.contact_enc:
+            return "no contact"
+        silent = ctx.redis.hget(keys.profile(reporter.id), "silent") in (b"1", "1")
+        if silent:
+            store.audit(session, "update_withheld", report.id, "worker", {"status": status, "reason": "silence"})
+            return "silent"
+        address = decrypt_contact(ctx.settings.secret_key, reporter.contact_enc)
+        channel = reply_channel(ctx, reporter.channel, address)
+        if channel is None:
+            return "no channel"
+        text = t(reporter.language, UPDATES[status], ticket=report.ticket)
+        store.audit(session, "update_sent", report.id, "worker", {"status": status, "channel": channel})
+    queue_reply(ctx, channel, address, text, dedup_key=f"update-{report_id}-{status}")
+    return "queued"
