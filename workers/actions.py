@@ -71,17 +71,50 @@ def keyboard(secret: str, ticket: str, center: Center) -> dict[str, Any]:
                                 for row in KEYBOARD_ROWS]}
 
 
+def buttons(secret: str, ticket: str, center: Center) -> list[tuple[str, str]]:
+    """The same actions as (label, signed data) pairs, for LINE's postback buttons."""
+    return [(t(center.language, f"act_{a}"), sign(secret, a, ticket, center.id)) for row in KEYBOARD_ROWS
+            for a in row]
+
+
+def member_by_line(center: Center, user_id: str) -> Member | None:
+    """The working-group member with this LINE account, if any."""
+    return next((m for m in center.members if m.line_user_id and m.line_user_id == user_id), None)
+
+
+def apply_line_action(ticket: str, action: str, center_id: str, member: dict[str, Any], reply_token: str) -> str:
+    """RQ job: apply a postback from a LINE group, then answer in the group who did what (LINE alerts cannot
+    be edited in place)."""
+    from workers.senders import line
+
+    ctx = get_context()
+    center = ctx.centers.by_id[center_id]
+    outcome = apply(ticket, action, center_id, member, "line")
+    text = {"done": f"#{ticket} {done_line(center, member, action)}" if outcome == "done" else "",
+            "closed": t(center.language, "act_not_allowed"),
+            "missing": t(center.language, "status_unknown", ticket=ticket)}[outcome]
+    if reply_token:
+        line.reply(ctx.settings, reply_token, text)
+    return outcome
+
+
 def member_by_telegram(center: Center, user_id: int) -> Member | None:
     """The working-group member with this Telegram account, if any."""
     return next((m for m in center.members if m.telegram_user_id == user_id), None)
 
 
-def refuse(ticket: str, center_id: str, surface: str, who: str) -> None:
-    """Keep a refused attempt in the audit trail (who tried, from where; no message content)."""
-    with get_context().sessions.begin() as session:
+def refuse(ticket: str, center_id: str, surface: str, who: str, reply_token: str = "") -> None:
+    """Keep a refused attempt in the audit trail (who tried, from where; no message content); on LINE, say so."""
+    ctx = get_context()
+    with ctx.sessions.begin() as session:
         report = session.execute(select(Report).where(Report.ticket == ticket)).scalar_one_or_none()
         store.audit(session, "refused", report.id if report else None, f"{surface}:{who}",
                     {"center": center_id, "ticket": ticket})
+    if reply_token:
+        from workers.senders import line
+
+        center = ctx.centers.by_id.get(center_id)
+        line.reply(ctx.settings, reply_token, t(center.language if center else "th", "act_not_member"))
 
 
 def apply(ticket: str, action: str, center_id: str, member: dict[str, Any], surface: str) -> str:

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import os
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -150,6 +151,10 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
         return telegram.send(settings, target, text)  # the alert's action buttons ride in target
     if channel == "sms":
         return _send_sms(settings, target["to"][0], text)
+    if channel == "line":
+        from workers.senders import line
+
+        return line.send_alert(settings, target["to"], text, target.get("buttons", []), target["retry_key"])
     if channel == "telegram_media":
         from workers.senders import telegram
 
@@ -237,6 +242,9 @@ def _notify_claimed(session: Any, delivery_id: str, follow_up: list[str]) -> str
     target = dict(delivery.target)
     if delivery.channel == "telegram":
         target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
+    if delivery.channel == "line":
+        target["buttons"] = actions.buttons(ctx.settings.secret_key, report.ticket, center)
+        target["retry_key"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntswatch:{delivery.id}"))  # same on retry
     delivery.text = text
     delivery.attempts += 1
     try:

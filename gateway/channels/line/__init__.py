@@ -18,10 +18,12 @@ from typing import Any
 
 from linebot.v3 import SignatureValidator
 
+from flows import keys
 from flows.inbound import Inbound
 from gateway.channels.base import Adapter, BadRequest, Forbidden, NotConfigured, Parsed, WebRequest, WebResponse
 from gateway.intake import Accepted
 from reports.identity import encrypt_contact
+from workers import actions
 from workers.context import Context
 from workers.queue import get_queue
 
@@ -85,6 +87,32 @@ def _inbound(event: dict[str, Any]) -> Inbound | None:
     return None  # stickers, video, files: not part of a report
 
 
+def alert_postback(ctx: Context, event: dict[str, Any]) -> None:
+    """A button under a LINE alert: checked (signature, membership by LINE user id), applied by a job."""
+    data = str((event.get("postback") or {}).get("data") or "")
+    user_id = str((event.get("source") or {}).get("userId") or "")
+    reply_token = str(event.get("replyToken") or "")
+    event_id = str(event.get("webhookEventId") or hashlib.sha256(json.dumps(event, sort_keys=True).encode())
+                   .hexdigest())
+    if not ctx.redis.set(keys.dedup("line-postback", event_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
+        return  # a redelivered postback: applied the first time
+    decoded = actions.verify(ctx.settings.secret_key, data)
+    queue = get_queue(ctx.redis)
+    if decoded is None:
+        queue.enqueue_call("workers.actions.refuse", args=("", "", "line", f"user:{user_id[:12]}", reply_token))
+        return
+    action, ticket, center_id = decoded
+    center = ctx.centers.by_id.get(center_id)
+    member = actions.member_by_line(center, user_id) if center and user_id else None
+    if member is None:
+        queue.enqueue_call("workers.actions.refuse", args=(ticket, center_id, "line", f"user:{user_id[:12]}",
+                                                            reply_token))
+        return
+    queue.enqueue_call("workers.actions.apply_line_action",
+                       args=(ticket, action, center_id, {"name": member.name, "role": member.role}, reply_token),
+                       job_id=f"line-act-{hashlib.sha256(event_id.encode()).hexdigest()[:32]}")
+
+
 def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
     """Every reporter event of the request; an empty event list (LINE's URL check) answers 200."""
     messages: list[Inbound] = []
@@ -92,6 +120,10 @@ def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
     for event in data["events"]:
         if not isinstance(event, dict):
             raise BadRequest("events must be objects")
+        if event.get("type") == "postback" and \
+                str((event.get("postback") or {}).get("data") or "").startswith(actions.PREFIX):
+            alert_postback(ctx, event)
+            continue
         msg = _inbound(event)
         if msg is None:
             continue
