@@ -59,6 +59,10 @@ def officer_reply(ctx: Context, center: Center, member: Member, command: Officer
         return t(lang, "status_unknown", ticket=command.ticket)
     if outcome == "closed":
         return t(lang, "act_not_allowed")
+    from workers.queue import get_queue
+
+    get_queue(ctx.redis).enqueue_call("workers.actions.announce", args=(
+        command.ticket, command.action, center.id, {"name": member.name, "role": member.role}, surface))
     return f"{t(lang, 'act_received')} {command.ticket}: {t(lang, 'act_' + command.action)}"
 
 

@@ -14,6 +14,7 @@ from flows.officer import OfficerCommand, parse_officer_command
 from gateway.intake import accept
 from i18n.catalog import text as t
 from reports.models import AuditEvent, Report
+from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from workers.context import Context
 
@@ -76,3 +77,21 @@ def test_officer_cannot_act_on_another_centres_case(ctx: Context) -> None:
     ticket = next(w for w in reply.split() if w.isdigit() and len(w) >= 6)
     run_worker(ctx.redis)
     assert sms(ctx, OFFICER, f"OK {ticket}") == t("th", "status_unknown", ticket=ticket)
+
+
+def test_the_group_sees_what_an_officer_did_by_sms(ctx: Context, telegram: FakeTelegram) -> None:
+    reply = sms(ctx, "+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    assert reply
+    ticket = next(w for w in reply.split() if w.isdigit() and len(w) >= 6)
+    run_worker(ctx.redis)
+    (alert,) = [c for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
+    sms(ctx, OFFICER, f"OK {ticket}")
+    run_worker(ctx.redis)
+    sms(ctx, OFFICER, f"ปิด {ticket}")
+    run_worker(ctx.redis)
+    edits = [c.params for c in telegram.sent("editMessageText")]
+    assert len(edits) == 2 and {e["chat_id"] for e in edits} == {"-1001234567890"}
+    assert "Duty officer Somsak (police): รับทราบ" in edits[0]["text"] and edits[0]["text"].startswith(
+        alert.params["text"])
+    assert "ปิด: จบเรื่อง" in edits[1]["text"] and "reply_markup" not in edits[1]  # closed: buttons gone
+    assert "reply_markup" in edits[0]

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,6 +144,36 @@ def done_line(center: Center, member: dict[str, Any], action: str) -> str:
     now = datetime.now(ZoneInfo("Asia/Bangkok")).strftime("%H:%M")
     return t(center.language, "act_done", name=member["name"] or member["role"], role=member["role"],
              action=t(center.language, f"act_{action}"), time=now)
+
+
+def announce(ticket: str, action: str, center_id: str, member: dict[str, Any], surface: str) -> int:
+    """RQ job: after an officer acted by SMS, show the group who did what — the Telegram alert is edited
+    (buttons gone once closed), a LINE group gets a line; return how many alerts were updated."""
+    from workers.senders import telegram
+
+    ctx = get_context()
+    center = ctx.centers.by_id[center_id]
+    line_text = done_line(center, member, action)
+    closed = ACTIONS[action][0] == ReportStatus.CLOSED
+    updated = 0
+    with ctx.sessions.begin() as session:
+        report = session.execute(select(Report).where(Report.ticket == ticket)).scalar_one_or_none()
+        if report is None:
+            return 0
+        for d in session.execute(select(Delivery).where(Delivery.report_id == report.id,
+                                                        Delivery.status == "sent")).scalars():
+            if d.channel == "telegram" and d.provider_message_id and d.provider_message_id.isdigit():
+                d.text = f"{d.text}\n{line_text} ({surface.upper()})"
+                markup = None if closed else keyboard(ctx.settings.secret_key, ticket, center)
+                telegram.edit(ctx.settings, int(d.target["chat_id"]), int(d.provider_message_id), d.text, markup)
+                updated += 1
+            elif d.channel == "line":
+                from workers.senders import line
+
+                line.send_alert(ctx.settings, d.target["to"], f"#{ticket} {line_text}", [],
+                                str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntswatch:{d.id}:{action}")))
+                updated += 1
+    return updated
 
 
 def apply_telegram_action(ticket: str, action: str, center_id: str, member: dict[str, Any], chat_id: int,
