@@ -205,6 +205,16 @@ def cmd_spool(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(_args: argparse.Namespace) -> int:
+    """Erase the contacts of reporters silent for longer than NTS_RETENTION_DAYS."""
+    from workers.context import get_context
+    from workers.retention import purge_contacts
+
+    _with_dev_env()
+    print(f"erased {purge_contacts(get_context())} contact(s)")
+    return 0
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     """The whole stack on embedded defaults."""
     from gateway.devstack import run_stack
@@ -251,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
     p.set_defaults(func=cmd_spool)
     spool.add_parser("status", help="how much waits in the spool").set_defaults(func=cmd_spool)
+    retention = sub.add_parser("retention", help="reporters' contact details").add_subparsers(
+        dest="retention_command", required=True)
+    retention.add_parser("purge", help="erase contacts older than NTS_RETENTION_DAYS").set_defaults(
+        func=cmd_retention)
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
     return parser

@@ -50,6 +50,7 @@ class Settings:
     sweep_interval_s: float = 30.0  # how often a worker looks for work whose job was lost (NTS_SWEEP_INTERVAL_S)
     sweep_grace_s: float = 60.0  # how overdue work must be before it counts as lost (NTS_SWEEP_GRACE_S)
     # How long a worker's claim on a report or a send outlives it if it dies (longer than any HTTP timeout).
+    retention_days: int = 180  # erase a reporter's contact after this many days without a report (0: keep)
     processing_claim_s: int = 60  # NTS_PROCESSING_CLAIM_S
     send_claim_s: int = 120  # NTS_SEND_CLAIM_S
     default_country: str = "TH"
@@ -93,6 +94,7 @@ class Settings:
             "sweep_interval_s": float(_env("NTS_SWEEP_INTERVAL_S", "30")),
             "sweep_grace_s": float(_env("NTS_SWEEP_GRACE_S", "60")),
             "processing_claim_s": int(_env("NTS_PROCESSING_CLAIM_S", "60")),
+            "retention_days": int(_env("NTS_RETENTION_DAYS", "180")),
             "send_claim_s": int(_env("NTS_SEND_CLAIM_S", "120")),
         }
         if not values["database_url"]:

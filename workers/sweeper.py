@@ -26,10 +26,12 @@ from flows import keys
 from reports.models import Delivery, DeliveryStatus
 from workers.context import Context
 from workers.queue import PROCESS_RETRY, get_queue
+from workers.retention import purge_contacts
 
 log = logging.getLogger("ntswatch.sweeper")
 
 BATCH = 500
+RETENTION_LOCK = "nts:retention:lock"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def start_sweeper(ctx: Context) -> threading.Thread:
             try:
                 if ctx.redis.set(keys.SWEEP_LOCK, os.getpid(), nx=True, ex=max(1, int(interval))):
                     sweep(ctx)
+                if ctx.redis.set(RETENTION_LOCK, os.getpid(), nx=True, ex=86400):  # once a day, one worker
+                    purge_contacts(ctx)
             except RedisError as exc:
                 log.warning("sweeper: redis unavailable (%s)", type(exc).__name__)
             except Exception:
