@@ -205,6 +205,21 @@ def cmd_spool(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Print every centre's digest; with --send, send today's to their groups (once a day)."""
+    from workers import digest
+    from workers.context import get_context
+
+    _with_dev_env()
+    ctx = get_context()
+    if args.send:
+        print(f"sent {digest.send_digests(ctx)} digest message(s)")
+        return 0
+    for center in ctx.centers.by_id.values():
+        print(f"{center.id:10} {digest.render(center, digest.count(ctx, center), digest.utcnow())}")
+    return 0
+
+
 def cmd_retention(_args: argparse.Namespace) -> int:
     """Erase the contacts of reporters silent for longer than NTS_RETENTION_DAYS."""
     from workers.context import get_context
@@ -261,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
     p.set_defaults(func=cmd_spool)
     spool.add_parser("status", help="how much waits in the spool").set_defaults(func=cmd_spool)
+    p = sub.add_parser("digest", help="each centre's daily digest (new, open, overdue, closed)")
+    p.add_argument("--send", action="store_true", help="send today's digest to the centres' groups")
+    p.set_defaults(func=cmd_digest)
     retention = sub.add_parser("retention", help="reporters' contact details").add_subparsers(
         dest="retention_command", required=True)
     retention.add_parser("purge", help="erase contacts older than NTS_RETENTION_DAYS").set_defaults(

@@ -94,6 +94,7 @@ ALERT: dict[str, str] = {
     "alert_channel": N_("Channel"),
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
     "alert_escalated": N_("NOT ACKNOWLEDGED after {minutes} min!"),
+    "digest": N_("Daily summary {date}: {new} new · {open} open · {overdue} overdue · {closed} closed"),
 }
 
 # Buttons under an alert and what the group sees after someone acted (the centre's language).

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from flows import keys
 from reports.models import Delivery, DeliveryStatus
+from workers import digest
 from workers.context import Context
 from workers.queue import PROCESS_RETRY, get_queue
 from workers.retention import purge_contacts
@@ -104,6 +105,8 @@ def start_sweeper(ctx: Context) -> threading.Thread:
                     sweep(ctx)
                 if ctx.redis.set(RETENTION_LOCK, os.getpid(), nx=True, ex=86400):  # once a day, one worker
                     purge_contacts(ctx)
+                if digest.due():
+                    digest.send_digests(ctx)  # once per centre and day (a Redis key each)
             except RedisError as exc:
                 log.warning("sweeper: redis unavailable (%s)", type(exc).__name__)
             except Exception:
