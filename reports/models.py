@@ -113,6 +113,8 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW.value, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     received_at: Mapped[datetime]
+    # Reports on the same category and place within a few hours share one (reports/incidents.py).
+    incident_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class InboundMessage(Base):

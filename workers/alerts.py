@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from i18n.catalog import text as t
 from i18n.normalize import ce_to_be
 from i18n.sms import truncate_to_units, utf16_units
+from reports.incidents import INCIDENT_WINDOW, Incident
 from reports.models import Report
 from reports.places import Gazetteer, Place
 
@@ -31,7 +32,8 @@ def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer, prefix: st
     return head + truncate_to_units(report.details or "-", max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
 
 
-def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str = "telegram") -> str:
+def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str = "telegram",
+                 incident: Incident | None = None) -> str:
     """Plain text (no Markdown a `_` could break): ticket, category, place, times, details, pseudonym."""
     place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
                   report.place_text)
@@ -46,6 +48,9 @@ def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str =
         lines.append(f"https://maps.google.com/?q={report.lat:.5f},{report.lon:.5f}")
     if not report.district_code or "ambiguous" in report.flags or "outside_border_districts" in report.flags:
         lines.append(t(lang, "alert_unresolved"))
+    if incident is not None:
+        lines.append("🔗 " + t(lang, "alert_linked", count=incident.count, hours=int(INCIDENT_WINDOW.seconds // 3600),
+                               ticket=incident.first_ticket))
     lines.append(f"{t(lang, 'alert_when')}: {t(lang, f'when_{report.when_code}')}")
     lines.append(f"{t(lang, 'alert_received')}: {_local_time(report, lang)}")
     lines.append(f"{t(lang, 'alert_reporter')}: {report.reporter_id} · {t(lang, 'alert_channel')}: {report.channel}")

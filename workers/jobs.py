@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from flows import keys
 from i18n.catalog import text as t
-from reports import store
+from reports import incidents, store
 from reports.centers import Center, NotifyTarget
 from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
@@ -112,6 +112,7 @@ def process_report(report_id: str) -> list[str]:
                                                 sorted(set(flags + media_flags)))
             if created:
                 session.flush()
+                incidents.link(session, report)
                 escalation.schedule(report, ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback)
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
         wanted = {_delivery_id(report.id, target.key): target
@@ -238,7 +239,8 @@ def _notify_claimed(session: Any, delivery_id: str, follow_up: list[str]) -> str
     elif delivery.channel == "telegram_media":
         text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
     else:
-        text = render_alert(report, center.language, ctx.gazetteer, delivery.channel)
+        text = render_alert(report, center.language, ctx.gazetteer, delivery.channel,
+                            incidents.incident_of(session, report))
     target = dict(delivery.target)
     if delivery.channel == "telegram":
         target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
