@@ -32,7 +32,9 @@ class Measure:
 
 def render_worst_case(key: str, lang: str) -> str:
     """The text `key` in `lang` with the longest values its placeholders can take."""
-    values: dict[str, object] = {"ticket": SAMPLE_TICKET, "place": SAMPLE_PLACE[lang], "details": ""}
+    # The relayed question is cut to what the frame leaves (workers/relay.py): measured empty here.
+    values: dict[str, object] = {"ticket": SAMPLE_TICKET, "place": SAMPLE_PLACE[lang], "details": "",
+                                 "question": ""}
     for name, word_key in LONGEST.items():
         values[name] = max((text(lang, k) for k in _family(word_key)), key=len)
     body = text(lang, key, **values)

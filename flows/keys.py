@@ -40,3 +40,8 @@ def sending(delivery_id: str) -> str:
 def processing(report_id: str) -> str:
     """Held while a worker processes a report; missing on a started job means its worker died."""
     return f"nts:processing:{report_id}"
+
+
+def relay(pid: str) -> str:
+    """A centre's question waiting for this reporter's answer (workers/relay.py)."""
+    return f"nts:relay:{pid}"

@@ -1,5 +1,5 @@
 """SMS commands for duty officers without smartphones, in th/lo/km/en:
-`OK <ticket>`, `ASSIGN <ticket> POLICE`, `CLOSE <ticket> [FALSE|DUPLICATE]`.
+`OK <ticket>`, `ASSIGN <ticket> POLICE`, `CLOSE <ticket> [FALSE|DUPLICATE]`, `ASK <ticket> <question>`.
 
 Only a message from a phone number listed as a member in the centres file is read this way; anyone else
 is a reporter, so a villager typing "OK 100009" is never mistaken for an officer.
@@ -7,6 +7,7 @@ is a reporter, so a villager typing "OK 100009" is never mistaken for an officer
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +28,7 @@ class OfficerCommand:
 
     action: str
     ticket: str
+    question: str = ""  # ASK: what to relay to the reporter
 
 
 @cache
@@ -34,7 +36,7 @@ def _index() -> PhraseIndex[str]:
     path = DEFINITIONS_DIR / "keywords.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")).get("officer") or {}
     index: PhraseIndex[str] = PhraseIndex()
-    for name in ("ack", "assign", "close", *AGENCIES, *CLOSE_REASONS):
+    for name in ("ack", "assign", "close", "ask", *AGENCIES, *CLOSE_REASONS):
         words = data.get(name)
         if not isinstance(words, list) or not words:
             raise FlowError(f"{path}: officer.{name}: expected a non-empty list of words")
@@ -47,12 +49,16 @@ def parse_officer_command(text: str) -> OfficerCommand | None:
     """The command in an officer's SMS, or None when it is not one (then it is an ordinary message)."""
     text = normalize_text(text)
     verb = _index().match_prefix(text)
-    if verb is None or verb.values[0] not in ("ack", "assign", "close"):
+    if verb is None or verb.values[0] not in ("ack", "assign", "close", "ask"):
         return None
     rest = text[verb.end:]
     ticket = parse_ticket(rest)
     if ticket is None:
         return None
+    if verb.values[0] == "ask":
+        digits = re.search(r"\d[\d -]*\d", rest)
+        question = rest[digits.end():].strip(" :,-") if digits else ""
+        return OfficerCommand("ask", ticket, question) if question else None
     words = {m.values[0] for m in _index().scan(rest)}
     if verb.values[0] == "ack":
         return OfficerCommand("ack", ticket)

@@ -17,6 +17,8 @@ from flows import keys
 from flows.engine import Engine, Reply
 from flows.inbound import Inbound
 from flows.officer import OfficerCommand, parse_officer_command
+from flows.parse import parse_command
+from flows.submit import open_transaction
 from gateway.metrics import RATE_LIMITED, REPORTS
 from i18n.catalog import text as t
 from i18n.phones import country_language
@@ -53,6 +55,14 @@ def officer_reply(ctx: Context, center: Center, member: Member, command: Officer
     lang = center.language
     if not is_valid_ticket(command.ticket):
         return t(lang, "status_unknown", ticket=command.ticket)
+    if command.action == "ask":
+        from workers import relay
+
+        asked = relay.ask(command.ticket, center.id, {"name": member.name, "role": member.role}, command.question,
+                          {"kind": "sms", "to": member.phone})
+        return {"asked": t(lang, "act_asked", ticket=command.ticket),
+                "no_contact": t(lang, "act_no_contact", ticket=command.ticket)}.get(
+            asked, t(lang, "status_unknown", ticket=command.ticket))
     outcome = actions.apply(command.ticket, command.action, center.id, {"name": member.name, "role": member.role},
                             surface)
     if outcome == "missing":
@@ -92,6 +102,24 @@ def _limited(ctx: Context, msg: Inbound, raw_profile: Any, count: int, same: int
     return Accepted(text, duplicate=False)
 
 
+def _relay_answer(ctx: Context, msg: Inbound, pid: str, pending: bytes, raw_profile: Any, key: str,
+                  ttl: int) -> Accepted:
+    """The reporter answers a centre's question: carried back by a job, thanked in their language."""
+    from workers.queue import get_queue
+
+    profile = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+               for k, v in (raw_profile or {}).items()}
+    lang = profile.get("lang") or (country_language(msg.address) if msg.address.startswith("+") else None) or "th"
+    text = t(lang, "relay_sent")
+    pipe = open_transaction(ctx.redis)
+    get_queue(ctx.redis).enqueue_call("workers.relay.answer", args=(pending.decode(), pid, msg.text[:1000]),
+                                      pipeline=pipe)
+    pipe.delete(keys.relay(pid))
+    pipe.set(key, text.encode(), ex=ttl)
+    pipe.execute()
+    return Accepted(text, duplicate=False)
+
+
 def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     """Handle `msg` once; a redelivery returns the first reply (or none while the first is in flight).
 
@@ -119,11 +147,12 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     pipe.set(key, IN_FLIGHT, nx=True, ex=IN_FLIGHT_TTL_S)
     pipe.get(key)
     engine.queue_load(pipe, pid)
+    pipe.get(keys.relay(pid))
     pipe.incr(rate_key)
     pipe.expire(rate_key, RATE_WINDOW_S * 2)
     pipe.incr(same_key)
     pipe.expire(same_key, LOOP_WINDOW_S)  # (no EXPIRE NX: the embedded redis-server is 6.2)
-    claimed, cached, raw_state, raw_profile, count, _, same, _ = pipe.execute()
+    claimed, cached, raw_state, raw_profile, pending, count, _, same, _ = pipe.execute()
     if not claimed:
         # A provider's redelivery is not the sender talking again: take it back off the abuse counters
         # (or a message retried while in flight would trip the loop guard and be dropped).
@@ -138,6 +167,8 @@ def accept(ctx: Context, engine: Engine, msg: Inbound) -> Accepted:
     limited = _limited(ctx, msg, raw_profile, int(count), int(same), key, ttl)
     if limited is not None:
         return limited
+    if pending and raw_state is None and msg.text.strip() and parse_command(msg.text) is None:
+        return _relay_answer(ctx, msg, pid, pending, raw_profile, key, ttl)
 
     def keep_reply(write: Pipeline, reply: str) -> None:
         write.set(key, reply.encode(), ex=ttl)

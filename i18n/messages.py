@@ -44,6 +44,9 @@ REPORTER: dict[str, str] = {
     ),
     "update_assigned": N_("Ticket {ticket}: an officer is now working on your report."),
     "update_closed": N_("Ticket {ticket}: your report is closed. Thank you for helping."),
+    # The anonymous relay: a centre's question, and the thanks for an answer.
+    "relay_question": N_("The centre asks about report {ticket}: {question} Just reply here; your name stays secret."),
+    "relay_sent": N_("Thank you. Your answer was passed to the centre."),
     # While Redis is down the message waits in the gateway's spool; the real answer follows.
     "received_later": N_("Message received. We will reply soon."),
     "busy_later": N_("Service busy. Please try again in a few minutes."),
@@ -112,6 +115,9 @@ ACTIONS: dict[str, str] = {
     "act_not_member": N_("Only members of this centre can act on its alerts."),
     "act_not_allowed": N_("This case is already closed."),
     "act_received": N_("Done."),
+    "act_asked": N_("Question sent to the reporter of {ticket}."),
+    "act_no_contact": N_("The reporter of {ticket} cannot be reached: no contact is kept."),
+    "relay_answer": N_("💬 Answer from the reporter of {ticket}: {answer}"),
 }
 
 ALL: dict[str, str] = {**REPORTER, **WORDS, **MENU, **ALERT, **ACTIONS}
