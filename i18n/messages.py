@@ -97,6 +97,7 @@ ALERT: dict[str, str] = {
     "alert_channel": N_("Channel"),
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
     "alert_escalated": N_("NOT ACKNOWLEDGED after {minutes} min!"),
+    "alert_partner_title": N_("Report {ticket} shared by a Thai border centre"),
     "alert_linked": N_("{count} reports of this here within {hours} h (first: {ticket})"),
     "digest": N_("Daily summary {date}: {new} new · {open} open · {overdue} overdue · {closed} closed"),
 }

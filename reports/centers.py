@@ -15,6 +15,7 @@ ROLES = ("head", "secretary", "coordinator", "immigration", "police", "customs",
 
 
 ESCALATION_KEYS = ("person_in_danger", "now", "default")
+CATEGORIES = ("trafficking", "drugs", "migration", "smuggling", "other")
 
 
 class CentersError(ValueError):
@@ -118,6 +119,13 @@ def _notify(path: Path, where: str, raw: Any) -> NotifyTarget:
         to = params.get("to")
         if not isinstance(to, list) or not to or not all(isinstance(n, str) and n.startswith("+") for n in to):
             raise _fail(path, where, "sms needs `to`: a list of E.164 numbers")
+    partner = params.get("partner")
+    if partner is not None and (
+            not isinstance(partner, dict) or partner.get("language") not in LANGUAGES
+            or not isinstance(partner.get("categories"), list)
+            or not set(partner["categories"]) <= set(CATEGORIES) or kind not in ("telegram", "line")):
+        raise _fail(path, where, "partner needs {language: th|lo|km|en, categories: [...]} on a telegram or "
+                                 f"line target (categories: {', '.join(CATEGORIES)})")
     if not isinstance(params.get("fallback", False), bool):
         raise _fail(path, where, "fallback must be true or false (true: used only when a chat channel fails)")
     return NotifyTarget(kind, dict(params))

@@ -32,6 +32,20 @@ def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer, prefix: st
     return head + truncate_to_units(report.details or "-", max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
 
 
+def render_partner_alert(report: Report, lang: str, gazetteer: Gazetteer, center_name: str) -> str:
+    """The redacted alert for a cross-border partner: what, which district, when — nothing about the reporter,
+    no details in their words, no tambon and no map point (either could point at a person)."""
+    place = Place(report.district_code, None, report.province_code, report.resolved_via or "", "")
+    where = gazetteer.describe(place, lang) if report.district_code else "-"
+    return "\n".join([
+        f"🌏 {t(lang, 'alert_partner_title', ticket=report.ticket)} · {t(lang, f'cat_{report.category}')}",
+        f"{t(lang, 'alert_place')}: {where}",
+        f"{t(lang, 'alert_when')}: {t(lang, f'when_{report.when_code}')}",
+        f"{t(lang, 'alert_received')}: {_local_time(report, lang)}",
+        center_name,
+    ])
+
+
 def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str = "telegram",
                  incident: Incident | None = None) -> str:
     """Plain text (no Markdown a `_` could break): ticket, category, place, times, details, pseudonym."""

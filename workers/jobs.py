@@ -23,7 +23,7 @@ from reports.centers import Center, NotifyTarget
 from reports.models import Delivery, DeliveryStatus, Report, utcnow
 from reports.places import Place
 from workers import actions, escalation
-from workers.alerts import render_alert, render_sms_alert
+from workers.alerts import render_alert, render_partner_alert, render_sms_alert
 from workers.context import get_context
 from workers.media import collect
 from workers.queue import get_queue
@@ -64,13 +64,18 @@ def _route(place: dict[str, Any] | None, flags: list[str]) -> Center:
 
 
 def _expand(targets: tuple[NotifyTarget, ...], media: list[dict[str, Any]] | None = None,
-            fallback: bool = False) -> list[NotifyTarget]:
+            fallback: bool = False, category: str | None = None) -> list[NotifyTarget]:
     """One delivery per duty officer's phone, so a retry never texts the ones already reached; one more per
     photo or voice note for chat groups, so a failed upload never repeats the text alert."""
     out: list[NotifyTarget] = []
     for target in targets:
         if target.params.get("fallback") and not fallback:
             continue  # only when a chat channel keeps failing (see _fall_back)
+        partner = target.params.get("partner")
+        if partner is not None:
+            if category in partner["categories"]:
+                out.append(target)  # a cross-border partner: a redacted alert, no photos
+            continue
         if target.kind == "sms" and len(target.params["to"]) > 1:
             out += [NotifyTarget("sms", {**target.params, "to": [number]}) for number in target.params["to"]]
         else:
@@ -116,7 +121,7 @@ def process_report(report_id: str) -> list[str]:
                 escalation.schedule(report, ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback)
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
         wanted = {_delivery_id(report.id, target.key): target
-                  for target in _expand(center.notify, report.media)}
+                  for target in _expand(center.notify, report.media, category=report.category)}
         have = set(session.execute(select(Delivery.id).where(Delivery.report_id == report.id)).scalars())
         for delivery_id, target in wanted.items():
             if delivery_id not in have:
@@ -238,14 +243,18 @@ def _notify_claimed(session: Any, delivery_id: str, follow_up: list[str]) -> str
         text = render_sms_alert(report, center.language, ctx.gazetteer, prefix)
     elif delivery.channel == "telegram_media":
         text = f"#{report.ticket}"  # the caption ties the photo or voice note to its alert
+    elif delivery.target.get("partner"):
+        text = render_partner_alert(report, delivery.target["partner"]["language"], ctx.gazetteer, center.name)
     else:
         text = render_alert(report, center.language, ctx.gazetteer, delivery.channel,
                             incidents.incident_of(session, report))
     target = dict(delivery.target)
-    if delivery.channel == "telegram":
+    acts = not target.get("partner")  # partners read; only the centre's own members act on the case
+    if delivery.channel == "telegram" and acts:
         target["reply_markup"] = actions.keyboard(ctx.settings.secret_key, report.ticket, center)
-    if delivery.channel == "line":
+    if delivery.channel == "line" and acts:
         target["buttons"] = actions.buttons(ctx.settings.secret_key, report.ticket, center)
+    if delivery.channel == "line":
         target["retry_key"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntswatch:{delivery.id}"))  # same on retry
     delivery.text = text
     delivery.attempts += 1

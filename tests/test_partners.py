@@ -1,0 +1,80 @@
+"""Cross-border partner channels: the Lao counterpart's group gets a redacted alert in Lao for the categories
+the centre chose — no reporter, no details, no tambon, no map point, no buttons."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from flows.engine import Engine
+from flows.inbound import Inbound
+from reports.centers import CentersError, parse_centers
+from reports.models import Report
+from tests.conftest import FIXTURES
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+from workers.context import Context, set_context
+
+PARTNER = "-1008560000001"  # the Lao counterpart district's group
+
+
+@pytest.fixture
+def partner_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
+    centres = (FIXTURES / "centers.yaml").read_text().replace(
+        "      - telegram: {chat_id: -1001234567890, thread_id: 7}\n",
+        "      - telegram: {chat_id: -1001234567890, thread_id: 7}\n"
+        f"      - telegram: {{chat_id: {PARTNER}, partner: {{language: lo, categories: [trafficking, migration]}}}}\n",
+        1)
+    (tmp_path / "centers.yaml").write_text(centres)
+    context = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
+    set_context(context)
+    yield context
+    set_context(ctx)
+
+
+def stored(ctx: Context, text: str, location: tuple[float, float] | None = None) -> Report:
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC),
+                                  location=location))
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, reply.report_id)
+    assert report is not None
+    return report
+
+
+def test_partners_get_a_redacted_alert_in_their_language(partner_ctx: Context, telegram: FakeTelegram) -> None:
+    report = stored(partner_ctx, "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง")
+    (alert,) = [c.params for c in telegram.sent() if c.params["chat_id"] == PARTNER]
+    text = alert["text"]
+    assert text.startswith(f"🌏 ເລື່ອງ {report.ticket} ສົ່ງຕໍ່ຈາກສູນຊາຍແດນໄທ · ຄ້າມະນຸດ")
+    assert "อ.ท่าอุเทน" in text and "รถตู้" not in text and report.reporter_id not in text
+    assert "maps" not in text and "reply_markup" not in alert
+    own = [c.params for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
+    assert "reply_markup" in own[0] and "รถตู้" in own[0]["text"]
+
+
+def test_other_categories_stay_at_home(partner_ctx: Context, telegram: FakeTelegram) -> None:
+    stored(partner_ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    assert [c for c in telegram.sent() if c.params["chat_id"] == PARTNER] == []
+
+
+@pytest.mark.parametrize("partner", ["{language: xx, categories: [drugs]}", "{language: lo, categories: [guns]}",
+                                     "{language: lo}", "yes"])
+def test_a_wrong_partner_entry_is_refused_with_its_place(partner: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(f"""
+fallback: n
+centers:
+  - id: n
+    notify:
+      - telegram: {{chat_id: -1, partner: {partner}}}
+""")
+    with pytest.raises(CentersError, match="partner needs"):
+        parse_centers(data)
