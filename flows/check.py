@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flows.definitions import load_flow, load_keywords
 from i18n import LANGUAGES
 from i18n.catalog import missing, text
-from i18n.messages import REPORTER
+from i18n.messages import PUSHED, REPORTER
 from i18n.sms import MAX_REPLY_PARTS, sms_size
 
 # Worst cases for placeholders: the longest ticket, category, place, status we can produce.
@@ -54,7 +54,7 @@ def measure_all() -> list[Measure]:
     """Every reporter text in every language."""
     out = []
     for lang in LANGUAGES:
-        for key in REPORTER:
+        for key in (*REPORTER, *PUSHED):
             body = render_worst_case(key, lang)
             size = sms_size(body)
             out.append(Measure(key, lang, body, size.units, size.parts, size.encoding))

@@ -38,18 +38,22 @@ REPORTER: dict[str, str] = {
     "language_set": N_("OK, we will write to you in English."),
     "unsupported_script": N_("We read Thai, Lao, Khmer and English. Send REPORT to start."),
     "rate_limited": N_("You sent many messages. Please wait 10 minutes, then send again."),
+    "relay_sent": N_("Thank you. Your answer was passed to the centre."),
+    # While Redis is down the message waits in the gateway's spool; the real answer follows.
+    "received_later": N_("Message received. We will reply soon."),
+    "busy_later": N_("Service busy. Please try again in a few minutes."),
+}
+
+# Texts pushed to a reporter outside a conversation (SMS or chat, never a USSD screen): same two-part budget.
+PUSHED: dict[str, str] = {
     # Proactive updates when the centre acts (not sent to a reporter who sent STOP).
     "update_acknowledged": N_(
         "Ticket {ticket}: the district centre has seen your report. Thank you. Send STOP for no more messages."
     ),
     "update_assigned": N_("Ticket {ticket}: an officer is now working on your report."),
     "update_closed": N_("Ticket {ticket}: your report is closed. Thank you for helping."),
-    # The anonymous relay: a centre's question, and the thanks for an answer.
+    # The anonymous relay: the question is cut to what this frame leaves (workers/relay.py).
     "relay_question": N_("The centre asks about report {ticket}: {question} Just reply here; your name stays secret."),
-    "relay_sent": N_("Thank you. Your answer was passed to the centre."),
-    # While Redis is down the message waits in the gateway's spool; the real answer follows.
-    "received_later": N_("Message received. We will reply soon."),
-    "busy_later": N_("Service busy. Please try again in a few minutes."),
 }
 
 # Words that fill the reporter texts above.
@@ -121,4 +125,4 @@ ACTIONS: dict[str, str] = {
     "relay_answer": N_("💬 Answer from the reporter of {ticket}: {answer}"),
 }
 
-ALL: dict[str, str] = {**REPORTER, **WORDS, **MENU, **ALERT, **ACTIONS}
+ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS}
