@@ -205,6 +205,28 @@ def cmd_spool(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_centers_invite(args: argparse.Namespace) -> int:
+    """Make a one-time invite code for a new member of a centre."""
+    from reports.membership import INVITE_DAYS, InviteError, create_invite
+    from workers.context import get_context
+
+    _with_dev_env()
+    ctx = get_context()
+    center = ctx.centers.by_id.get(args.center)
+    if center is None:
+        print(f"no centre {args.center!r} in {ctx.settings.centers_path()}", file=sys.stderr)
+        return 2
+    try:
+        with ctx.sessions.begin() as session:
+            code = create_invite(session, center, args.role, args.name, "cli", args.days or INVITE_DAYS)
+    except InviteError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{code}  ({args.name}, {args.role}, {center.name}; valid {args.days or INVITE_DAYS} days, once)\n"
+          f"They send  JOIN {code}  to the gateway's bot on Telegram or LINE.")
+    return 0
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     """Print every centre's digest; with --send, send today's to their groups (once a day)."""
     from workers import digest
@@ -276,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
     p.set_defaults(func=cmd_spool)
     spool.add_parser("status", help="how much waits in the spool").set_defaults(func=cmd_spool)
+    centers = sub.add_parser("centers", help="the working groups").add_subparsers(dest="centers_command",
+                                                                                  required=True)
+    p = centers.add_parser("invite", help="a one-time code a new member sends to the bot (JOIN <code>)")
+    p.add_argument("--center", required=True)
+    p.add_argument("--role", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--days", type=int)
+    p.set_defaults(func=cmd_centers_invite)
     p = sub.add_parser("digest", help="each centre's daily digest (new, open, overdue, closed)")
     p.add_argument("--send", action="store_true", help="send today's digest to the centres' groups")
     p.set_defaults(func=cmd_digest)

@@ -120,6 +120,23 @@ ACTIONS: dict[str, str] = {
     "act_not_member": N_("Only members of this centre can act on its alerts."),
     "act_not_allowed": N_("This case is already closed."),
     "act_received": N_("Done."),
+    # Joining a centre with an invite code (reports/membership.py).
+    "join_ok": N_("Welcome {name}: you are now {role} at {center}. The buttons under its alerts work for you."),
+    "join_failed": N_(
+        "This code cannot be used (wrong, expired or already used). Ask the head or secretary for a new one."
+    ),
+    "invite_refused": N_("Only a centre's head or secretary can make invite codes."),
+    "invite_made": N_("Invite for {name} ({role}): {code}, valid 7 days, once. They send JOIN {code} to this bot."),
+    "invite_bad_role": N_(
+        "Roles: head, secretary, coordinator, immigration, police, customs, other. Send /invite ROLE NAME."
+    ),
+    "role_head": N_("head"),
+    "role_secretary": N_("secretary"),
+    "role_coordinator": N_("coordinator"),
+    "role_immigration": N_("immigration officer"),
+    "role_police": N_("police officer"),
+    "role_customs": N_("customs officer"),
+    "role_other": N_("member from another agency"),
     "act_asked": N_("Question sent to the reporter of {ticket}."),
     "act_no_contact": N_("The reporter of {ticket} cannot be reached: no contact is kept."),
     "relay_answer": N_("💬 Answer from the reporter of {ticket}: {answer}"),

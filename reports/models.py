@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -154,6 +154,36 @@ class Delivery(Base):
     # job lost with a killed worker or a Redis restart is still sent.
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A one-time code a head or secretary made for a new member (only its hash is kept)."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    center_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Membership(Base):
+    """A member who joined with an invite: their Telegram or LINE account, bound to a centre and a role."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    center_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

@@ -79,8 +79,14 @@ def buttons(secret: str, ticket: str, center: Center) -> list[tuple[str, str]]:
 
 
 def member_by_line(center: Center, user_id: str) -> Member | None:
-    """The working-group member with this LINE account, if any."""
-    return next((m for m in center.members if m.line_user_id and m.line_user_id == user_id), None)
+    """The working-group member with this LINE account (centres file, or joined with an invite), if any."""
+    found = next((m for m in center.members if m.line_user_id and m.line_user_id == user_id), None)
+    if found is None:
+        from reports.membership import joined
+
+        with get_context().sessions() as session:
+            found = joined(session, center.id, line_user_id=user_id)
+    return found
 
 
 def apply_line_action(ticket: str, action: str, center_id: str, member: dict[str, Any], reply_token: str) -> str:
@@ -100,8 +106,14 @@ def apply_line_action(ticket: str, action: str, center_id: str, member: dict[str
 
 
 def member_by_telegram(center: Center, user_id: int) -> Member | None:
-    """The working-group member with this Telegram account, if any."""
-    return next((m for m in center.members if m.telegram_user_id == user_id), None)
+    """The working-group member with this Telegram account (centres file, or joined with an invite), if any."""
+    found = next((m for m in center.members if m.telegram_user_id == user_id), None)
+    if found is None:
+        from reports.membership import joined
+
+        with get_context().sessions() as session:
+            found = joined(session, center.id, telegram_user_id=user_id)
+    return found
 
 
 def refuse(ticket: str, center_id: str, surface: str, who: str, reply_token: str = "") -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from workers.context import Context
 from workers.queue import get_queue
 
 CHANNEL = "line"
+JOIN = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)
 CALLBACK_PREFIX = "o:"
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20  # LINE action labels: 20 characters
@@ -126,6 +128,12 @@ def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
             continue
         msg = _inbound(event)
         if msg is None:
+            continue
+        join = JOIN.match(msg.text.strip())
+        if join is not None:  # a new member binding their LINE account (reports/membership.py)
+            if ctx.redis.set(keys.dedup("line-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
+                get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(
+                    join.group(1), CHANNEL, msg.address[5:], str(event.get("replyToken") or "")))
             continue
         messages.append(msg)
         if event.get("replyToken"):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+from flows import keys
 from flows.engine import Reply
 from flows.inbound import Inbound
 from gateway.channels.base import (
@@ -35,6 +37,8 @@ from workers.context import Context
 from workers.queue import get_queue
 
 CHANNEL = "telegram"
+JOIN = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)
+INVITE = re.compile(r"^/invite\s+([A-Za-z]+)\s+(.{1,80})$", re.IGNORECASE)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_VOICE_BYTES = 10 * 1024 * 1024
 CALLBACK_PREFIX = "o:"
@@ -113,7 +117,26 @@ def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
         return Parsed(response=_answer_callback(extra["callback_id"], answer), extra=extra)
     if msg is None:
         return Parsed(response=_answer_callback(extra["callback_id"]), extra=extra)
+    if callback is None and membership_command(ctx, msg):
+        return Parsed(response=WebResponse("", 200), extra=extra)
     return Parsed([msg], extra=extra)
+
+
+def membership_command(ctx: Context, msg: Inbound) -> bool:
+    """`JOIN <code>` from a new member, `/invite <role> <name>` from a head or secretary: handled by a job
+    (once per update), not by the report flow."""
+    join, invite = JOIN.match(msg.text.strip()), INVITE.match(msg.text.strip())
+    if join is None and invite is None:
+        return False
+    if ctx.redis.set(keys.dedup("telegram-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
+        user = int(msg.address[3:])
+        if join is not None:
+            get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(join.group(1), CHANNEL, str(user),
+                                                                            str(user)))
+        elif invite is not None:
+            get_queue(ctx.redis).enqueue_call("workers.joining.invite", args=(user, user, invite.group(1).lower(),
+                                                                              invite.group(2).strip()))
+    return True
 
 
 def alert_button(ctx: Context, callback: dict[str, Any]) -> str:

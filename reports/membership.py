@@ -1,0 +1,86 @@
+"""Joining a centre: the head or secretary makes a one-time invite code (`ntswatch centers invite`, or
+`/invite <role> <name>` to the bot), the new member sends `JOIN <code>` to the bot on Telegram or LINE, and
+their account is bound to the centre and role — nobody edits chat ids in YAML. Members listed in the
+centres file keep working; memberships add to them.
+
+Codes are 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX, valid
+INVITE_DAYS, used once; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reports import store
+from reports.centers import ROLES, Center, Member
+from reports.models import Invite, Membership, utcnow
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVITE_DAYS = 7
+INVITERS = ("head", "secretary")
+
+
+class InviteError(ValueError):
+    """Why a code cannot be used (unknown, expired, already used) or an invite cannot be made."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+
+
+def create_invite(session: Session, center: Center, role: str, name: str, created_by: str,
+                  days: int = INVITE_DAYS) -> str:
+    """A new one-time code for `name` to join `center` as `role`."""
+    if role not in ROLES:
+        raise InviteError(f"role must be one of {', '.join(ROLES)}")
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    session.add(Invite(code_hash=_hash(raw), center_id=center.id, role=role, name=name[:80], created_by=created_by,
+                       expires_at=utcnow() + timedelta(days=days)))
+    store.audit(session, "invite_created", None, created_by[:64], {"center": center.id, "role": role})
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def redeem(session: Session, code: str, telegram_user_id: int | None = None,
+           line_user_id: str | None = None) -> Membership:
+    """Bind the account to the invite's centre and role; raise InviteError when the code cannot be used."""
+    invite = session.execute(select(Invite).where(Invite.code_hash == _hash(code))).scalar_one_or_none()
+    if invite is None:
+        raise InviteError("unknown")
+    if invite.used_at is not None:
+        raise InviteError("used")
+    if invite.expires_at < utcnow():
+        raise InviteError("expired")
+    invite.used_at = utcnow()
+    member = Membership(center_id=invite.center_id, role=invite.role, name=invite.name,
+                        telegram_user_id=telegram_user_id, line_user_id=line_user_id)
+    session.add(member)
+    store.audit(session, "member_joined", None, f"{'telegram' if telegram_user_id else 'line'}:{invite.name}"[:64],
+                {"center": invite.center_id, "role": invite.role})
+    return member
+
+
+def joined(session: Session, center_id: str, telegram_user_id: int | None = None,
+           line_user_id: str | None = None) -> Member | None:
+    """A member of `center_id` who joined with an invite, by Telegram or LINE account."""
+    query = select(Membership).where(Membership.center_id == center_id)
+    query = query.where(Membership.telegram_user_id == telegram_user_id) if telegram_user_id is not None else \
+        query.where(Membership.line_user_id == line_user_id)
+    row = session.execute(query.limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    return Member(role=row.role, name=row.name, telegram_user_id=row.telegram_user_id, line_user_id=row.line_user_id)
+
+
+def inviter_of(session: Session, centers: dict[str, Center], telegram_user_id: int) -> tuple[Center, Member] | None:
+    """The centre where this Telegram account may invite (head or secretary), from the file or a membership."""
+    for center in centers.values():
+        member = next((m for m in center.members if m.telegram_user_id == telegram_user_id), None)
+        member = member or joined(session, center.id, telegram_user_id=telegram_user_id)
+        if member is not None and member.role in INVITERS:
+            return center, member
+    return None

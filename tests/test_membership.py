@@ -1,0 +1,114 @@
+"""Joining a centre with a one-time invite code: made by the CLI or by the head through the bot, redeemed
+with JOIN on Telegram or LINE; the new member's alert buttons then work; bad codes and strangers are refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from gateway.app import create_app
+from gateway.cli import main
+from i18n.catalog import text as t
+from reports.membership import create_invite
+from reports.models import Invite
+from tests.conftest import LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
+from tests.fakes.http_api import FakeAPI
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+from workers import actions
+from workers.context import Context
+
+NEW_MEMBER = 777000111
+HEAD = 111  # "Nai Amphoe", head of Tha Uthen in tests/fixtures/centers.yaml
+
+
+@pytest.fixture
+def client(ctx: Context) -> FlaskClient:
+    from reports.db import upgrade
+
+    upgrade(ctx.engine)
+    return create_app(context=ctx).test_client()
+
+
+def tg(client: FlaskClient, user: int, text: str, update_id: int) -> int:
+    update = {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()), "text": text,
+                                                  "from": {"id": user, "is_bot": False, "first_name": "K"},
+                                                  "chat": {"id": user, "type": "private"}}}
+    return client.post("/webhooks/telegram", json=update,
+                       headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET}).status_code
+
+
+def said_to(telegram: FakeTelegram, user: int) -> list[str]:
+    return [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == str(user)]
+
+
+def test_cli_invite_then_join_on_telegram_makes_a_member(client: FlaskClient, ctx: Context, telegram: FakeTelegram,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    center = ctx.centers.by_id["4803"]
+    assert actions.member_by_telegram(center, NEW_MEMBER) is None
+    assert main(["centers", "invite", "--center", "4803", "--role", "coordinator", "--name", "Khun Daeng"]) == 0
+    code = capsys.readouterr().out.split()[0]
+    assert len(code) == 9 and code[4] == "-"
+    assert tg(client, NEW_MEMBER, f"JOIN {code.lower()}", 5001) == 200
+    assert tg(client, NEW_MEMBER, f"JOIN {code.lower()}", 5001) == 200  # Telegram redelivered the update
+    run_worker(ctx.redis)
+    assert said_to(telegram, NEW_MEMBER) == [t("th", "join_ok", name="Khun Daeng", role=t("th", "role_coordinator"),
+                                               center=center.name)]
+    member = actions.member_by_telegram(center, NEW_MEMBER)
+    assert member is not None and member.role == "coordinator"
+    assert tg(client, 777000222, f"JOIN {code}", 5002) == 200  # the code works once
+    run_worker(ctx.redis)
+    assert said_to(telegram, 777000222) == [t("th", "join_failed")]
+    assert actions.member_by_telegram(center, 777000222) is None
+
+
+def test_the_head_invites_from_the_bot_and_a_stranger_cannot(client: FlaskClient, ctx: Context,
+                                                             telegram: FakeTelegram) -> None:
+    tg(client, HEAD, "/invite police Sergeant Somchai", 6001)
+    tg(client, 777000333, "/invite police Somebody", 6002)
+    tg(client, HEAD, "/invite chef Somebody", 6003)
+    run_worker(ctx.redis)
+    made, bad_role = said_to(telegram, HEAD)
+    assert made.startswith("รหัสเชิญสำหรับ Sergeant Somchai (ตำรวจ): ") and bad_role == t("th", "invite_bad_role")
+    assert said_to(telegram, 777000333) == [t("th", "invite_refused")]
+    code = made.split(": ", 1)[1].split()[0]
+    tg(client, 777000444, f"/join {code}", 6004)
+    run_worker(ctx.redis)
+    assert actions.member_by_telegram(ctx.centers.by_id["4803"], 777000444) is not None
+
+
+def test_an_expired_code_is_refused(client: FlaskClient, ctx: Context, telegram: FakeTelegram) -> None:
+    with ctx.sessions.begin() as s:
+        code = create_invite(s, ctx.centers.by_id["4803"], "police", "Late", "test")
+    with ctx.sessions.begin() as s:
+        for invite in s.query(Invite):
+            invite.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    tg(client, 777000555, f"JOIN {code}", 7001)
+    run_worker(ctx.redis)
+    assert said_to(telegram, 777000555) == [t("th", "join_failed")]
+
+
+def test_join_on_line(client: FlaskClient, ctx: Context, line_api: FakeAPI) -> None:
+    with ctx.sessions.begin() as s:
+        code = create_invite(s, ctx.centers.by_id["4801"], "coordinator", "Khamla", "test")
+    user = "U" + "c" * 32
+    body = json.dumps({"destination": "U" + "0" * 32, "events": [{
+        "type": "message", "mode": "active", "timestamp": 1, "webhookEventId": "01JOIN", "replyToken": "rJOIN",
+        "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": user},
+        "message": {"type": "text", "id": "1", "text": f"join {code}"}}]})
+    sig = base64.b64encode(hmac.new(LINE_SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    assert client.post("/webhooks/line", data=body, content_type="application/json",
+                       headers={"X-Line-Signature": sig}).status_code == 200
+    run_worker(ctx.redis)
+    replies: list[Any] = [r.body["messages"][0]["text"] for r in line_api.received("POST", "/v2/bot/message/reply")]
+    assert replies == [t("lo", "join_ok", name="Khamla", role=t("lo", "role_coordinator"),
+                         center=ctx.centers.by_id["4801"].name)]
+    assert actions.member_by_line(ctx.centers.by_id["4801"], user) is not None
