@@ -15,13 +15,12 @@ from redis.client import Pipeline
 
 from flows import keys
 from flows.engine import Engine, Reply
-from flows.inbound import Inbound
+from flows.inbound import Inbound, sender_language
 from flows.officer import OfficerCommand, parse_officer_command
 from flows.parse import parse_command
 from flows.submit import open_transaction
 from gateway.metrics import RATE_LIMITED, REPORTS
 from i18n.catalog import text as t
-from i18n.phones import country_language
 from reports.centers import Center, Member
 from reports.tickets import is_valid_ticket
 from workers.context import Context
@@ -93,9 +92,7 @@ def _limited(ctx: Context, msg: Inbound, raw_profile: Any, count: int, same: int
     looping = same > LOOP_LIMIT and len(msg.text.strip()) >= LOOP_MIN_CHARS
     if count <= RATE_LIMIT and not looping:
         return None
-    profile = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-               for k, v in (raw_profile or {}).items()}
-    lang = profile.get("lang") or (country_language(msg.address) if msg.address.startswith("+") else None) or "th"
+    lang = sender_language(msg, raw_profile)
     text = t(lang, "rate_limited") if count == RATE_LIMIT + 1 and not looping else None
     RATE_LIMITED.labels(msg.channel).inc()
     ctx.redis.set(key, (text or "").encode(), ex=ttl)
@@ -107,9 +104,7 @@ def _relay_answer(ctx: Context, msg: Inbound, pid: str, pending: bytes, raw_prof
     """The reporter answers a centre's question: carried back by a job, thanked in their language."""
     from workers.queue import get_queue
 
-    profile = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-               for k, v in (raw_profile or {}).items()}
-    lang = profile.get("lang") or (country_language(msg.address) if msg.address.startswith("+") else None) or "th"
+    lang = sender_language(msg, raw_profile)
     text = t(lang, "relay_sent")
     pipe = open_transaction(ctx.redis)
     get_queue(ctx.redis).enqueue_call("workers.relay.answer", args=(pending.decode(), pid, msg.text[:1000]),

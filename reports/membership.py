@@ -10,6 +10,7 @@ INVITE_DAYS, used once; only their SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from reports.centers import ROLES, Center, Member
 from reports.models import Invite, Membership, utcnow
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+JOIN_COMMAND = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)  # "JOIN 7K2P-9QXD"
 INVITE_DAYS = 7
 INVITERS = ("head", "secretary")
 

@@ -11,7 +11,9 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from twilio.request_validator import RequestValidator
 
+from reports.models import Report
 from tests.conftest import TWILIO_TOKEN
+from workers.context import Context
 from workers.queue import get_queue
 
 PUBLIC_URL = "https://gateway.example.org/webhooks/twilio/sms"
@@ -56,3 +58,21 @@ def form(params: dict[str, Any]) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+def stored_report(ctx: Context, text: str, sender: str = "+66812345678",
+                  location: tuple[float, float] | None = None) -> Report:
+    """A one-line report by SMS, processed by the worker; the stored Report row."""
+    from datetime import UTC, datetime
+
+    from flows.engine import Engine
+    from flows.inbound import Inbound
+
+    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC),
+                                  location=location))
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.get(Report, reply.report_id)
+    assert report is not None, reply.text
+    return report

@@ -3,28 +3,19 @@ alert says how many; other categories, other places and older reports stay apart
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
-from flows.engine import Engine
-from flows.inbound import Inbound
 from reports.models import Report
 from tests.conftest import ALL_BACKENDS
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker
+from tests.helpers import stored_report
 from workers.context import Context
 
 THA_UTHEN = "-1001234567890"
 
 
 def stored(ctx: Context, text: str, sender: str) -> Report:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC)))
-    run_worker(ctx.redis)
-    with ctx.sessions() as s:
-        report = s.get(Report, reply.report_id)
-    assert report is not None
-    return report
+    return stored_report(ctx, text, sender)
 
 
 @ALL_BACKENDS

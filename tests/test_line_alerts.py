@@ -11,7 +11,6 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
 from i18n.catalog import text as t
 from reports.models import AuditEvent, Delivery, Report
 from tests.conftest import FIXTURES, LINE_SECRET
 from tests.fakes.http_api import FakeAPI
-from tests.helpers import run_worker
+from tests.helpers import run_worker, stored_report
 from workers import jobs
 from workers.context import Context, set_context
 
@@ -51,14 +48,7 @@ def line_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
 
 
 def report(ctx: Context) -> Report:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678",
-                                  "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง", datetime.now(UTC)))
-    run_worker(ctx.redis)
-    with ctx.sessions() as s:
-        found = s.get(Report, reply.report_id)
-    assert found is not None
-    return found
+    return stored_report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
 
 
 def pushes(line_api: FakeAPI) -> list[Any]:

@@ -4,20 +4,16 @@ the centre chose — no reporter, no details, no tambon, no map point, no button
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from flows.engine import Engine
-from flows.inbound import Inbound
 from reports.centers import CentersError, parse_centers
 from reports.models import Report
 from tests.conftest import FIXTURES
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker
+from tests.helpers import stored_report
 from workers.context import Context, set_context
 
 PARTNER = "-1008560000001"  # the Lao counterpart district's group
@@ -38,14 +34,7 @@ def partner_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
 
 
 def stored(ctx: Context, text: str, location: tuple[float, float] | None = None) -> Report:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC),
-                                  location=location))
-    run_worker(ctx.redis)
-    with ctx.sessions() as s:
-        report = s.get(Report, reply.report_id)
-    assert report is not None
-    return report
+    return stored_report(ctx, text, location=location)
 
 
 def test_partners_get_a_redacted_alert_in_their_language(partner_ctx: Context, telegram: FakeTelegram) -> None:

@@ -68,7 +68,7 @@ def schedule(report: Report, center: Center, step: int = 1, after_s: float | Non
 
 def escalate(report_id: str, step: int, due: float) -> str:
     """RQ job: if the case is still unacknowledged, alert the next rung and set the timer for the one after."""
-    from workers.jobs import _delivery_id, enqueue_notify
+    from workers.jobs import delivery_key, enqueue_notify
 
     ctx = get_context()
     now = clock()
@@ -93,7 +93,7 @@ def escalate(report_id: str, step: int, due: float) -> str:
         made = []
         for target in chain[step - 1]:
             key = f"esc{step}:{target.key}"
-            delivery_id = _delivery_id(report.id, key)
+            delivery_id = delivery_key(report.id, key)
             if session.get(Delivery, delivery_id) is None:
                 session.add(Delivery(id=delivery_id, report_id=report.id, center_id=center.id, channel="sms",
                                      target_key=key[:64], target={**target.params, "escalation": step,

@@ -86,7 +86,8 @@ def _expand(targets: tuple[NotifyTarget, ...], media: list[dict[str, Any]] | Non
     return out
 
 
-def _delivery_id(report_id: str, target_key: str) -> str:
+def delivery_key(report_id: str, target_key: str) -> str:
+    """The delivery row's id for one report and target (also the RQ job id suffix)."""
     return f"{report_id}-{hashlib.sha256(target_key.encode()).hexdigest()[:16]}"  # RQ job ids: no colons
 
 
@@ -120,7 +121,7 @@ def process_report(report_id: str) -> list[str]:
                 incidents.link(session, report)
                 escalation.schedule(report, ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback)
         center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
-        wanted = {_delivery_id(report.id, target.key): target
+        wanted = {delivery_key(report.id, target.key): target
                   for target in _expand(center.notify, report.media, category=report.category)}
         have = set(session.execute(select(Delivery.id).where(Delivery.report_id == report.id)).scalars())
         for delivery_id, target in wanted.items():
@@ -156,7 +157,7 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
 
         return telegram.send(settings, target, text)  # the alert's action buttons ride in target
     if channel == "sms":
-        return _send_sms(settings, target["to"][0], text)
+        return send_sms(settings, target["to"][0], text)
     if channel == "line":
         from workers.senders import line
 
@@ -168,7 +169,7 @@ def _send(channel: str, target: dict[str, Any], text: str) -> str:
     raise NotConfigured(f"no sender for {channel} on this gateway yet")
 
 
-def _send_sms(settings: Any, number: str, text: str) -> str:
+def send_sms(settings: Any, number: str, text: str) -> str:
     """Duty officers' SMS: through Twilio when configured, else through the office's Android phone."""
     from workers.senders import smsgateway, twilio_sms
 
@@ -345,7 +346,7 @@ def _fall_back(session: Any, delivery: Delivery) -> list[str]:
         return []
     made: list[str] = []
     for target in _expand(tuple(n for n in center.notify if n.params.get("fallback")), fallback=True):
-        delivery_id = _delivery_id(delivery.report_id, target.key)
+        delivery_id = delivery_key(delivery.report_id, target.key)
         if session.get(Delivery, delivery_id) is None:
             session.add(Delivery(id=delivery_id, report_id=delivery.report_id, center_id=center.id,
                                  channel=target.kind, target_key=target.key[:64], target=target.params))

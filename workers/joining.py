@@ -28,8 +28,8 @@ def join(code: str, surface: str, account: str, chat: str) -> str:
             center = ctx.centers.by_id.get(member.center_id) or ctx.centers.fallback
             text = t(center.language, "join_ok", name=member.name, role=t(center.language, f"role_{member.role}"),
                      center=center.name)
-    except InviteError as exc:
-        text = t("th", "join_failed") if str(exc) else ""
+    except InviteError:
+        text = t("th", "join_failed")  # wrong, expired or used: one answer, no hint for guessers
     _answer(surface, chat, text)
     return text
 

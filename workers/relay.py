@@ -58,18 +58,13 @@ def ask(ticket: str, center_id: str, member: dict[str, Any], question: str, repl
 
 def answer(pending: str, reporter_id: str, text: str) -> str:
     """RQ job: carry the reporter's answer back to whoever asked (the centre's group or the officer's phone)."""
-    from workers.jobs import _send_sms
-    from workers.senders import telegram
+    from workers.jobs import send_sms
 
     ctx = get_context()
     data = json.loads(pending)
     center = ctx.centers.by_id.get(data["center"]) or ctx.centers.fallback
     body = t(center.language, "relay_answer", ticket=data["ticket"], answer=text[:1000])
-    reply_to = data["reply_to"]
-    if reply_to["kind"] == "sms":
-        _send_sms(ctx.settings, reply_to["to"], truncate_to_units(body, SMS_BUDGET))
-    elif reply_to["kind"] == "telegram":
-        telegram.send(ctx.settings, {"chat_id": reply_to["chat_id"], "thread_id": reply_to.get("thread_id")}, body)
+    send_sms(ctx.settings, data["reply_to"]["to"], truncate_to_units(body, SMS_BUDGET))  # the officer's phone
     with ctx.sessions.begin() as session:
         store.audit(session, "answered", data["report"], f"reporter:{reporter_id}", {"chars": len(text)})
     return "relayed"

@@ -11,14 +11,13 @@ from flask import Flask, Response, jsonify, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from flows.inbound import sender_language
 from gateway.channels.base import Adapter, Parsed, WebhookError, WebRequest, WebResponse
 from gateway.channels.registry import ADAPTERS
 from gateway.intake import InFlight, accept
 from gateway.metrics import INBOUND, LATENCY, SPOOL
 from gateway.web.state import AppState, app_state
-from i18n import LANGUAGES
 from i18n.catalog import text as t
-from i18n.phones import country_language
 
 log = logging.getLogger("ntswatch.webhooks")
 
@@ -92,10 +91,7 @@ def _spool(state: AppState, adapter: Adapter, parsed: Parsed | None) -> WebRespo
         return WebResponse('{"error": "temporarily unavailable"}', 503, "application/json")
     SPOOL.labels("written").inc(len(kept))
     INBOUND.labels(adapter.name, "spooled").inc(len(kept))
-    first = parsed.messages[0]
-    lang = first.language_hint if first.language_hint in LANGUAGES else None
-    lang = lang or (country_language(first.address) if first.address.startswith("+") else None) or "th"
-    text = t(lang, "received_later" if kept else "busy_later")
+    text = t(sender_language(parsed.messages[0]), "received_later" if kept else "busy_later")
     if adapter.offline is None:
         return WebResponse("", 200)
     return adapter.offline(parsed, text)

@@ -18,7 +18,8 @@ from workers.senders import NotConfigured, SendError
 MAX_LABEL = 20
 
 
-def _api(settings: Settings) -> Any:
+def api(settings: Settings) -> Any:
+    """line-bot-sdk's MessagingApi at LINE_API_BASE (also used for replies to reporters)."""
     from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
 
     if not settings.line_channel_access_token:
@@ -45,7 +46,7 @@ def send_alert(settings: Settings, to: str, text: str, buttons: list[tuple[str, 
         title = text.split("\n", 1)[0][:100]
         messages.append(FlexMessage(altText=title, contents=FlexContainer.from_dict(buttons_bubble(title, buttons))))
     try:
-        response = _api(settings).push_message(PushMessageRequest(to=to, messages=messages),
+        response = api(settings).push_message(PushMessageRequest(to=to, messages=messages),
                                                x_line_retry_key=str(uuid.UUID(retry_key)))
     except ApiException as exc:
         if exc.status == 409:  # this retry key was accepted before: the alert is already there
@@ -65,6 +66,6 @@ def reply(settings: Settings, reply_token: str, text: str) -> None:
     from linebot.v3.messaging.exceptions import ApiException
 
     try:
-        _api(settings).reply_message(ReplyMessageRequest(replyToken=reply_token, messages=[TextMessage(text=text)]))
+        api(settings).reply_message(ReplyMessageRequest(replyToken=reply_token, messages=[TextMessage(text=text)]))
     except ApiException as exc:
         raise SendError(f"line reply {exc.status}", permanent=exc.status == 400) from exc

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -24,12 +23,12 @@ from flows.inbound import Inbound
 from gateway.channels.base import Adapter, BadRequest, Forbidden, NotConfigured, Parsed, WebRequest, WebResponse
 from gateway.intake import Accepted
 from reports.identity import encrypt_contact
+from reports.membership import JOIN_COMMAND
 from workers import actions
 from workers.context import Context
 from workers.queue import get_queue
 
 CHANNEL = "line"
-JOIN = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)
 CALLBACK_PREFIX = "o:"
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20  # LINE action labels: 20 characters
@@ -129,7 +128,7 @@ def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
         msg = _inbound(event)
         if msg is None:
             continue
-        join = JOIN.match(msg.text.strip())
+        join = JOIN_COMMAND.match(msg.text.strip())
         if join is not None:  # a new member binding their LINE account (reports/membership.py)
             if ctx.redis.set(keys.dedup("line-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
                 get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(
@@ -174,14 +173,9 @@ def _message(text: str, options: list[list[str]]) -> Any:
 
 
 def _api(ctx: Context) -> Any:
-    from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
+    from workers.senders import line
 
-    if not ctx.settings.line_channel_access_token:
-        from workers.senders import NotConfigured as SendNotConfigured
-
-        raise SendNotConfigured("LINE_CHANNEL_ACCESS_TOKEN is not set")
-    config = Configuration(host=ctx.settings.line_api_base, access_token=ctx.settings.line_channel_access_token)
-    return MessagingApi(ApiClient(config))
+    return line.api(ctx.settings)
 
 
 def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None,

@@ -32,12 +32,12 @@ from gateway.channels.base import (
 from gateway.intake import Accepted
 from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
+from reports.membership import JOIN_COMMAND
 from workers import actions
 from workers.context import Context
 from workers.queue import get_queue
 
 CHANNEL = "telegram"
-JOIN = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)
 INVITE = re.compile(r"^/invite\s+([A-Za-z]+)\s+(.{1,80})$", re.IGNORECASE)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_VOICE_BYTES = 10 * 1024 * 1024
@@ -125,7 +125,7 @@ def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
 def membership_command(ctx: Context, msg: Inbound) -> bool:
     """`JOIN <code>` from a new member, `/invite <role> <name>` from a head or secretary: handled by a job
     (once per update), not by the report flow."""
-    join, invite = JOIN.match(msg.text.strip()), INVITE.match(msg.text.strip())
+    join, invite = JOIN_COMMAND.match(msg.text.strip()), INVITE.match(msg.text.strip())
     if join is None and invite is None:
         return False
     if ctx.redis.set(keys.dedup("telegram-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
