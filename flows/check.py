@@ -14,6 +14,7 @@ from i18n.sms import MAX_REPLY_PARTS, sms_size
 # Worst cases for placeholders: the longest ticket, category, place, status we can produce.
 SAMPLE_TICKET = "1234567890"
 LONGEST = {"category": "cat_trafficking", "when": "when_earlier", "status": "status_assigned"}
+SAMPLE_DATE = "31/12/2569"  # broadcast templates: day/month/year, Buddhist era in Thai (workers/broadcasts.py)
 SAMPLE_PLACE = {"th": "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม", "lo": "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม",
                 "km": "Woen Phra Bat, Tha Uthen, Nakhon Phanom", "en": "Woen Phra Bat, Tha Uthen, Nakhon Phanom"}
 
@@ -34,13 +35,23 @@ def render_worst_case(key: str, lang: str) -> str:
     """The text `key` in `lang` with the longest values its placeholders can take."""
     # The relayed question is cut to what the frame leaves (workers/relay.py): measured empty here.
     values: dict[str, object] = {"ticket": SAMPLE_TICKET, "place": SAMPLE_PLACE[lang], "details": "",
-                                 "question": ""}
+                                 "question": "", "district": _longest_district(lang), "date": SAMPLE_DATE}
     for name, word_key in LONGEST.items():
         values[name] = max((text(lang, k) for k in _family(word_key)), key=len)
     body = text(lang, key, **values)
     if key in ("ask_category", "ask_when", "ask_details", "ask_place", "confirm"):
         body = f"{text(lang, 'not_understood')} {body}"  # re-asked after a wrong answer
+    if key.startswith("bc_") and key != "bc_footer":
+        body = f"{body} {text(lang, 'bc_footer')}"  # a villager's broadcast always says how to stop it
     return body
+
+
+def _longest_district(lang: str) -> str:
+    """The longest district name a reader of `lang` can be shown (news and "received by" updates)."""
+    from reports.places import gazetteer
+
+    g = gazetteer()
+    return max((g.district_name(code, lang) or "" for code in g.districts), key=len)
 
 
 def _family(word_key: str) -> list[str]:

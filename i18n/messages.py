@@ -42,6 +42,9 @@ REPORTER: dict[str, str] = {
     # While Redis is down the message waits in the gateway's spool; the real answer follows.
     "received_later": N_("Message received. We will reply soon."),
     "busy_later": N_("Service busy. Please try again in a few minutes."),
+    # Awareness news from the district centre (workers/broadcasts.py): NEWS <district> subscribes, STOP ends it.
+    "news_subscribed": N_("You will get news from the {district} district centre. Send STOP to stop."),
+    "news_ask_place": N_("Send NEWS and your district, e.g. NEWS Tha Uthen."),
 }
 
 # Texts pushed to a reporter outside a conversation (SMS or chat, never a USSD screen): same two-part budget.
@@ -52,6 +55,22 @@ PUSHED: dict[str, str] = {
     ),
     "update_assigned": N_("Ticket {ticket}: an officer is now working on your report."),
     "update_closed": N_("Ticket {ticket}: your report is closed. Thank you for helping."),
+    # When the first of the centre's own alerts went out (the national desk when the place was not found).
+    "update_received": N_(
+        "Ticket {ticket}: the {district} district centre has received your report. Send STOP for no more messages."
+    ),
+    "update_received_national": N_(
+        "Ticket {ticket}: the national centre has received your report and will pass it to the right district."
+    ),
+    # Broadcast templates (`ntswatch centers broadcast --template`), each followed by bc_footer for villagers.
+    "bc_fake_jobs": N_(
+        "Warning from the {district} district centre: jobs across the border with high pay and free travel are "
+        "often trafficking traps. Ask us before you go."
+    ),
+    "bc_training": N_(
+        "{district} district centre: training for village reporters on {date} at {place}. Everyone welcome."
+    ),
+    "bc_footer": N_("Reply STOP to stop."),
     # The anonymous relay: the question is cut to what this frame leaves (workers/relay.py).
     "relay_question": N_("The centre asks about report {ticket}: {question} Just reply here; your name stays secret."),
 }
@@ -140,6 +159,18 @@ ACTIONS: dict[str, str] = {
     "act_asked": N_("Question sent to the reporter of {ticket}."),
     "act_no_contact": N_("The reporter of {ticket} cannot be reached: no contact is kept."),
     "relay_answer": N_("💬 Answer from the reporter of {ticket}: {answer}"),
+    # "Ask the reporter" from the alert (workers/relay.py); the placeholder is ≤ 64 characters (ForceReply).
+    "act_ask": N_("Ask the reporter"),
+    "ask_placeholder": N_("Type your question for the reporter"),
+    "ask_prompt": N_(
+        "{name}: your next message here (reply to this one) goes to the reporter of {ticket} as a question, "
+        "within 10 minutes. No name or number is shown either way."
+    ),
+    # Broadcasts by the head or secretary (workers/broadcasts.py).
+    "bc_queued": N_("Broadcast {id} queued for {count} people ({members} members, {subscribers} villagers)."),
+    "bc_refused": N_("Only a centre's head or secretary can send broadcasts."),
+    "bc_too_long": N_("Too long for two SMS ({units} of {limit}). Please shorten it."),
+    "bc_usage": N_("Send /broadcast and the message, e.g. /broadcast Training on 5 Dec at the district office."),
 }
 
 ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS}
