@@ -13,10 +13,17 @@ import logging
 from typing import Any
 
 from aiogram import Dispatcher, Router
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 
 from flows.engine import Engine
-from gateway.channels.telegram import alert_button, inbound_of, keyboard, reply_options
+from gateway.channels.telegram import (
+    alert_button,
+    group_question,
+    inbound_of,
+    keyboard,
+    membership_command,
+    reply_options,
+)
 from gateway.intake import accept
 from workers import actions
 from workers.context import Context, get_context
@@ -27,8 +34,10 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 async def _handle(ctx: Context, engine: Engine, update: Update) -> tuple[str | None, list[list[str]]]:
-    msg, _callback = inbound_of(update.model_dump(mode="json", exclude_none=True, by_alias=True))
+    msg, callback = inbound_of(update.model_dump(mode="json", exclude_none=True, by_alias=True))
     if msg is None:
+        return None, []
+    if callback is None and await asyncio.to_thread(membership_command, ctx, msg):  # JOIN, /invite, /broadcast
         return None, []
     result = await asyncio.to_thread(accept, ctx, engine, msg)
     if not result.reply or result.duplicate:
@@ -36,7 +45,7 @@ async def _handle(ctx: Context, engine: Engine, update: Update) -> tuple[str | N
     return result.reply, reply_options(result.reply_info)
 
 
-def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None:
     return markup_from(keyboard(options))
 
 
@@ -46,6 +55,9 @@ def build_router(ctx: Context, engine: Engine) -> Router:
 
     @router.message()
     async def on_message(message: Message, event_update: Update) -> None:
+        raw = event_update.model_dump(mode="json", exclude_none=True, by_alias=True)
+        if await asyncio.to_thread(group_question, ctx, raw):  # a question for a reporter, typed in a group
+            return
         reply, options = await _handle(ctx, engine, event_update)
         if reply:
             await message.answer(reply, parse_mode=None, reply_markup=_markup(options))

@@ -45,3 +45,8 @@ def processing(report_id: str) -> str:
 def relay(pid: str) -> str:
     """A centre's question waiting for this reporter's answer (workers/relay.py)."""
     return f"nts:relay:{pid}"
+
+
+def asking(surface: str, chat: str, user: str) -> str:
+    """A member pressed "ask the reporter" in a group: their next message there is the question."""
+    return f"nts:asking:{surface}:{chat}:{user}"

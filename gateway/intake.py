@@ -107,8 +107,12 @@ def _relay_answer(ctx: Context, msg: Inbound, pid: str, pending: bytes, raw_prof
     lang = sender_language(msg, raw_profile)
     text = t(lang, "relay_sent")
     pipe = open_transaction(ctx.redis)
+    from rq import Retry
+
+    from workers.relay import ANSWER_RETRY_S
+
     get_queue(ctx.redis).enqueue_call("workers.relay.answer", args=(pending.decode(), pid, msg.text[:1000]),
-                                      pipeline=pipe)
+                                      retry=Retry(max=len(ANSWER_RETRY_S), interval=ANSWER_RETRY_S), pipeline=pipe)
     pipe.delete(keys.relay(pid))
     pipe.set(key, text.encode(), ex=ttl)
     pipe.execute()

@@ -75,7 +75,7 @@ def test_the_alert_is_pushed_once_with_buttons_and_a_stable_retry_key(line_ctx: 
     (push,) = pushes(line_api)
     assert found.ticket in push.body["messages"][0]["text"] and "ยาเสพติด" in push.body["messages"][0]["text"]
     labels = buttons_of(push)
-    assert list(labels)[:2] == ["รับทราบ", "ตำรวจ"] and all(len(label) <= 20 for label in labels)
+    assert list(labels)[:3] == ["รับทราบ", "ถามผู้แจ้ง", "ตำรวจ"] and all(len(label) <= 20 for label in labels)
     assert all(len(data) <= 300 for data in labels.values())
     with line_ctx.sessions.begin() as s:
         row = s.execute(select(Delivery).where(Delivery.channel == "line")).scalar_one()

@@ -39,7 +39,8 @@ ACTIONS: dict[str, tuple[ReportStatus, str]] = {
     "false_alarm": (ReportStatus.CLOSED, "false_alarm"),
     "duplicate": (ReportStatus.CLOSED, "duplicate"),
 }
-KEYBOARD_ROWS = (("ack",), ("police", "immigration"), ("customs", "other"), ("resolved",),
+ASK = "ask"  # not a status change: opens a question to the reporter (workers/relay.py)
+KEYBOARD_ROWS = (("ack", ASK), ("police", "immigration"), ("customs", "other"), ("resolved",),
                  ("false_alarm", "duplicate"))
 
 
@@ -58,7 +59,7 @@ def verify(secret: str, data: str) -> tuple[str, str, str] | None:
     """(action, ticket, centre) of genuine callback data, else None."""
     body, _, sig = data.rpartition(":")
     parts = body.split(":")
-    if len(parts) != 4 or parts[0] + ":" != PREFIX or parts[1] not in ACTIONS:
+    if len(parts) != 4 or parts[0] + ":" != PREFIX or (parts[1] not in ACTIONS and parts[1] != ASK):
         return None
     if not hmac.compare_digest(sig.encode(), _signature(secret, body).encode()):
         return None

@@ -1,6 +1,11 @@
 """The anonymous two-way relay: a coordinator's question reaches the reporter on their own channel; the
-reporter's next message (outside a report in progress) goes back to where the question came from. Neither
-side sees the other's number or account: the gateway holds both ends, the reporter is a pseudonym.
+reporter's next message (outside a report in progress) goes back to the alert's thread (the Telegram alert
+is replied to, the LINE group gets a line) and, when the question came by SMS, to the officer's phone too.
+Neither side sees the other's number or account: the gateway holds both ends, the reporter is a pseudonym.
+
+A question is asked by SMS (`ASK <ticket> <question>`, flows/officer.py) or from the alert: the "ask the
+reporter" button opens a 10-minute window in which the member's next message in that group is the question
+(on Telegram the prompt is a ForceReply, so a bot in privacy mode still receives the reply).
 
 The pending question lives in Redis for RELAY_TTL_S under the reporter's pseudonym (`nts:relay:<pid>`), read
 in the same round trip as the conversation state, so an answer costs no extra call.
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +26,69 @@ from i18n.catalog import text as t
 from i18n.sms import truncate_to_units, utf16_units
 from reports import store
 from reports.identity import decrypt_contact
-from reports.models import Report, Reporter
-from workers.context import get_context
+from reports.models import Delivery, DeliveryStatus, Report, Reporter
+from workers.context import Context, get_context
 from workers.outbound import queue_reply, reply_channel
 
 log = logging.getLogger("ntswatch.relay")
 RELAY_TTL_S = 3 * 86400
+ASK_WINDOW_S = 600  # after pressing "ask the reporter", the member's next message in the group, within 10 min
 SMS_BUDGET = 134  # two UCS-2 parts: the question is cut to fit what is left
+ANSWER_RETRY_S = [10, 60, 300, 900]  # the answer must reach the group even through a short outage
+
+
+def open_question(ctx: Context, surface: str, chat: str, user: str, ticket: str, center_id: str,
+                  member: dict[str, Any]) -> None:
+    """Webhook side (Redis only): this member's next message in this group is a question for the reporter."""
+    ctx.redis.set(keys.asking(surface, chat, user),
+                  json.dumps({"ticket": ticket, "center": center_id, "member": member}), ex=ASK_WINDOW_S)
+
+
+def take_question(ctx: Context, surface: str, chat: str, user: str) -> dict[str, Any] | None:
+    """The open question window of this member in this group, closed as it is read (one question a press)."""
+    raw = ctx.redis.getdel(keys.asking(surface, chat, user))
+    return json.loads(raw) if raw else None
+
+
+def prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, member: dict[str, Any]) -> str:
+    """RQ job: tell the group (in the centre's language) that the member's next message goes to the reporter.
+
+    Telegram: a ForceReply message in the alert's topic; LINE: the postback's reply token.
+    """
+    from workers.senders import line, telegram
+
+    ctx = get_context()
+    center = ctx.centers.by_id.get(center_id) or ctx.centers.fallback
+    text = t(center.language, "ask_prompt", name=member["name"] or member["role"], ticket=ticket)
+    if surface == "telegram":
+        name = member["name"] or member["role"]
+        return telegram.send(ctx.settings, {
+            "chat_id": chat["chat_id"], "thread_id": chat.get("thread_id"),
+            "mention": {"user_id": chat["user_id"], "name": name},  # the reply box opens for this member only
+            "reply_markup": {"force_reply": True, "selective": True,
+                             "input_field_placeholder": t(center.language, "ask_placeholder")}}, text)
+    line.reply(ctx.settings, chat["reply_token"], text)
+    return "replied"
+
+
+def ask_from_group(pending: dict[str, Any], question: str, origin: dict[str, Any]) -> str:
+    """RQ job: relay a question typed in the centre's group after "ask the reporter", then say in the group
+    whether it went out."""
+    from workers.senders import line, telegram
+
+    ctx = get_context()
+    center = ctx.centers.by_id.get(pending["center"]) or ctx.centers.fallback
+    ticket = pending["ticket"]
+    outcome = ask(ticket, pending["center"], pending["member"], question, {"kind": origin["kind"]})
+    text = {"asked": t(center.language, "act_asked", ticket=ticket),
+            "no_contact": t(center.language, "act_no_contact", ticket=ticket)}.get(
+        outcome, t(center.language, "status_unknown", ticket=ticket))
+    if origin["kind"] == "telegram":
+        telegram.send(ctx.settings, {"chat_id": origin["chat_id"], "thread_id": origin.get("thread_id"),
+                                     "reply_to": origin.get("message_id")}, text)
+    elif origin.get("reply_token"):
+        line.reply(ctx.settings, origin["reply_token"], text)
+    return outcome
 
 
 def ask(ticket: str, center_id: str, member: dict[str, Any], question: str, reply_to: dict[str, Any]) -> str:
@@ -56,15 +118,50 @@ def ask(ticket: str, center_id: str, member: dict[str, Any], question: str, repl
     return "asked"
 
 
+def _alert_threads(session: Any, report_id: str) -> list[Delivery]:
+    """The centre's own chat alerts of a report that went out (not partners': they never see a reporter)."""
+    rows = session.execute(select(Delivery).where(Delivery.report_id == report_id,
+                                                  Delivery.status == DeliveryStatus.SENT.value,
+                                                  Delivery.channel.in_(("telegram", "line")))).scalars()
+    return [d for d in rows if not d.target.get("partner")]
+
+
 def answer(pending: str, reporter_id: str, text: str) -> str:
-    """RQ job: carry the reporter's answer back to whoever asked (the centre's group or the officer's phone)."""
+    """RQ job: carry the reporter's answer back to the alert's thread (a reply to the Telegram alert, a line
+    in the LINE group) and, when the question came by SMS, to the officer's phone. Each destination is sent
+    once even when the job is retried after a failure on another."""
     from workers.jobs import send_sms
+    from workers.senders import line, telegram
 
     ctx = get_context()
     data = json.loads(pending)
     center = ctx.centers.by_id.get(data["center"]) or ctx.centers.fallback
     body = t(center.language, "relay_answer", ticket=data["ticket"], answer=text[:1000])
-    send_sms(ctx.settings, data["reply_to"]["to"], truncate_to_units(body, SMS_BUDGET))  # the officer's phone
-    with ctx.sessions.begin() as session:
-        store.audit(session, "answered", data["report"], f"reporter:{reporter_id}", {"chars": len(text)})
-    return "relayed"
+    digest = hashlib.sha256(f"{pending}|{text}".encode()).hexdigest()[:16]
+    with ctx.sessions() as session:
+        threads = [(d.id, d.channel, dict(d.target), d.provider_message_id)
+                   for d in _alert_threads(session, data["report"])]
+    sends: list[tuple[str, Any]] = []
+    if data["reply_to"].get("kind") == "sms":  # the officer's phone
+        sends.append(("sms", lambda: send_sms(ctx.settings, data["reply_to"]["to"],
+                                              truncate_to_units(body, SMS_BUDGET))))
+    for delivery_id, channel, target, message_id in threads:
+        if channel == "telegram":
+            reply_to = int(message_id) if message_id and message_id.isdigit() else None
+            sends.append((delivery_id, lambda tg=target, r=reply_to: telegram.send(
+                ctx.settings, {"chat_id": tg["chat_id"], "thread_id": tg.get("thread_id"), "reply_to": r}, body)))
+        else:
+            retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntswatch:answer:{delivery_id}:{digest}"))
+            sends.append((delivery_id, lambda tg=target, k=retry_key: line.send_alert(ctx.settings, tg["to"], body, [],
+                                                                                      k)))
+    for name, send in sends:
+        marker = keys.sending(f"answer:{digest}:{name}")
+        if ctx.redis.get(marker) is None:
+            ctx.redis.set(marker, send(), ex=7 * 86400)
+    audited = keys.sending(f"answer:{digest}:audit")
+    if ctx.redis.get(audited) is None:
+        with ctx.sessions.begin() as session:
+            store.audit(session, "answered", data["report"], f"reporter:{reporter_id}",
+                        {"chars": len(text), "to": len(sends)})
+        ctx.redis.set(audited, 1, ex=7 * 86400)
+    return f"relayed to {len(sends)}"

@@ -17,18 +17,28 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import FSInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import (
+    ForceReply,
+    FSInputFile,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
+    User,
+)
 
 from gateway.settings import Settings
 from workers.senders import NotConfigured, SendError
 
 
-def markup_from(data: dict[str, Any] | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
-    """aiogram's markup object for a reply_markup dict (inline buttons or a reply keyboard)."""
+def markup_from(data: dict[str, Any] | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None:
+    """aiogram's markup object for a reply_markup dict (inline buttons, a reply keyboard or a ForceReply)."""
     if not data:
         return None
     if "keyboard" in data:
         return ReplyKeyboardMarkup.model_validate(data)
+    if data.get("force_reply"):
+        return ForceReply.model_validate(data)
     return InlineKeyboardMarkup.model_validate(data)
 
 
@@ -85,12 +95,23 @@ def _on_loop(settings: Settings, call: Callable[[Bot], Coroutine[Any, Any, str]]
 
 async def _send(bot: Bot, target: dict[str, Any], text: str) -> str:
     markup = target.get("reply_markup")
+    # A reply in the alert's thread (the reporter's answer); sent anyway if that message was deleted.
+    reply = ReplyParameters(message_id=target["reply_to"], allow_sending_without_reply=True) \
+        if target.get("reply_to") else None
+    # A mention of one member at the start of the text (a selective ForceReply opens the reply box for them
+    # alone: https://core.telegram.org/bots/api#forcereply); offsets count UTF-16 units.
+    mention = target.get("mention")
+    entities = [MessageEntity(type="text_mention", offset=0, length=len(mention["name"].encode("utf-16-le")) // 2,
+                              user=User(id=mention["user_id"], is_bot=False, first_name=mention["name"]))] \
+        if mention else None
     message = await bot.send_message(
         chat_id=target["chat_id"],
         text=text,
         message_thread_id=target.get("thread_id"),
         parse_mode=None,  # plain text: an underscore in a place name must not break the alert
+        entities=entities,
         reply_markup=markup_from(markup),
+        reply_parameters=reply,
         request_timeout=20,
     )
     return str(message.message_id)

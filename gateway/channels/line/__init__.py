@@ -24,7 +24,7 @@ from gateway.channels.base import Adapter, BadRequest, Forbidden, NotConfigured,
 from gateway.intake import Accepted
 from reports.identity import encrypt_contact
 from reports.membership import JOIN_COMMAND
-from workers import actions
+from workers import actions, relay
 from workers.context import Context
 from workers.queue import get_queue
 
@@ -88,6 +88,29 @@ def _inbound(event: dict[str, Any]) -> Inbound | None:
     return None  # stickers, video, files: not part of a report
 
 
+def _group_of(event: dict[str, Any]) -> str:
+    source = event.get("source") or {}
+    return str(source.get("groupId") or source.get("roomId") or "")
+
+
+def group_question(ctx: Context, event: dict[str, Any]) -> bool:
+    """A member's text in a centre's group after they pressed "ask the reporter": relayed by a job.
+    Other group messages are the group's own conversation and are left alone (one Redis read)."""
+    source, message = event.get("source") or {}, event.get("message") or {}
+    group, user_id = _group_of(event), str(source.get("userId") or "")
+    text = str(message.get("text") or "").strip() if message.get("type") == "text" else ""
+    if event.get("type") != "message" or not group or not user_id or not text:
+        return False
+    pending = relay.take_question(ctx, CHANNEL, group, user_id)
+    if pending is None:
+        return False
+    event_id = str(event.get("webhookEventId") or hashlib.sha256(text.encode()).hexdigest())
+    get_queue(ctx.redis).enqueue_call("workers.relay.ask_from_group", args=(pending, text[:1000], {
+        "kind": CHANNEL, "to": group, "reply_token": str(event.get("replyToken") or "")}),
+        job_id=f"line-ask-{hashlib.sha256(event_id.encode()).hexdigest()[:32]}")
+    return True
+
+
 def alert_postback(ctx: Context, event: dict[str, Any]) -> None:
     """A button under a LINE alert: checked (signature, membership by LINE user id), applied by a job."""
     data = str((event.get("postback") or {}).get("data") or "")
@@ -109,6 +132,12 @@ def alert_postback(ctx: Context, event: dict[str, Any]) -> None:
         queue.enqueue_call("workers.actions.refuse", args=(ticket, center_id, "line", f"user:{user_id[:12]}",
                                                             reply_token))
         return
+    if action == actions.ASK:  # the member's next message in this group is the question (workers/relay.py)
+        relay.open_question(ctx, CHANNEL, _group_of(event), user_id, ticket, center_id,
+                            {"name": member.name, "role": member.role})
+        queue.enqueue_call("workers.relay.prompt", args=(CHANNEL, {"reply_token": reply_token}, ticket, center_id,
+                                                         {"name": member.name, "role": member.role}))
+        return
     queue.enqueue_call("workers.actions.apply_line_action",
                        args=(ticket, action, center_id, {"name": member.name, "role": member.role}, reply_token),
                        job_id=f"line-act-{hashlib.sha256(event_id.encode()).hexdigest()[:32]}")
@@ -124,6 +153,8 @@ def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
         if event.get("type") == "postback" and \
                 str((event.get("postback") or {}).get("data") or "").startswith(actions.PREFIX):
             alert_postback(ctx, event)
+            continue
+        if group_question(ctx, event):
             continue
         msg = _inbound(event)
         if msg is None:

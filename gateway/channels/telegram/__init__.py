@@ -33,7 +33,7 @@ from gateway.intake import Accepted
 from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
 from reports.membership import JOIN_COMMAND
-from workers import actions
+from workers import actions, relay
 from workers.context import Context
 from workers.queue import get_queue
 
@@ -112,6 +112,8 @@ def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
     does not retry."""
     msg, callback = inbound_of(update)
     extra = {"callback_id": callback.get("id") if callback else None}
+    if group_question(ctx, update):
+        return Parsed(response=WebResponse("", 200), extra=extra)
     if callback is not None and str(callback.get("data") or "").startswith(actions.PREFIX):
         answer = alert_button(ctx, callback)
         return Parsed(response=_answer_callback(extra["callback_id"], answer), extra=extra)
@@ -153,12 +155,40 @@ def alert_button(ctx: Context, callback: dict[str, Any]) -> str:
         get_queue(ctx.redis).enqueue_call("workers.actions.refuse",
                                           args=(ticket, center_id, "telegram", f"user:{user['id']}"))
         return t(center.language if center else DEFAULT_LANGUAGE, "act_not_member")
+    chat = message.get("chat") or {}
+    if action == actions.ASK:
+        relay.open_question(ctx, CHANNEL, str(chat.get("id")), str(user["id"]), ticket, center_id,
+                            {"name": member.name, "role": member.role})
+        get_queue(ctx.redis).enqueue_call("workers.relay.prompt", args=(
+            CHANNEL, {"chat_id": chat.get("id"), "thread_id": message.get("message_thread_id"), "user_id": user["id"]},
+            ticket, center_id,
+            {"name": member.name, "role": member.role}))
+        return t(center.language, "ask_placeholder")
     get_queue(ctx.redis).enqueue_call(
         "workers.actions.apply_telegram_action",
         args=(ticket, action, center_id, {"name": member.name, "role": member.role},
               int((message.get("chat") or {}).get("id", 0)), int(message.get("message_id", 0)),
               str(message.get("text") or "")))
     return t(center.language, "act_received")
+
+
+def group_question(ctx: Context, update: dict[str, Any]) -> bool:
+    """A member's message in a centre's group after they pressed "ask the reporter": relayed by a job.
+    Other group messages are the group's own conversation and are left alone (one Redis read)."""
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return False
+    chat, user = message.get("chat") or {}, message.get("from") or {}
+    text = str(message.get("text") or "").strip()
+    if chat.get("type") not in ("group", "supergroup") or "id" not in user or not text:
+        return False
+    pending = relay.take_question(ctx, CHANNEL, str(chat.get("id")), str(user["id"]))
+    if pending is None:
+        return False
+    get_queue(ctx.redis).enqueue_call("workers.relay.ask_from_group", args=(pending, text[:1000], {
+        "kind": CHANNEL, "chat_id": chat["id"], "thread_id": message.get("message_thread_id"),
+        "message_id": message.get("message_id")}), job_id=f"tg-ask-{update['update_id']}")
+    return True
 
 
 def _answer_callback(callback_id: str | None, text: str | None = None) -> WebResponse:
