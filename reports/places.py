@@ -49,6 +49,7 @@ _LAO_TO_THAI = str.maketrans(
         "້": "้", "໊": "๊", "໋": "๋", "ໍ": "ํ", "ໆ": "ๆ", "ຯ": "ฯ",
     }
 )
+_THAI_TO_LAO = {v: chr(k) for k, v in _LAO_TO_THAI.items() if isinstance(v, str) and len(v) == 1}
 
 
 def lao_to_thai(text: str) -> str:
@@ -197,9 +198,8 @@ class Gazetteer:
             for name in names:
                 self._add(str(name), entry)
         # Every Thai district name also in Lao letters (ท่าอุเทน -> ທ່າອຸເທນ works for most names).
-        thai_to_lao = {v: chr(k) for k, v in _LAO_TO_THAI.items() if isinstance(v, str) and len(v) == 1}
         for d in self.districts.values():
-            lao = "".join(thai_to_lao.get(ch, ch) for ch in d.name_th)
+            lao = "".join(_THAI_TO_LAO.get(ch, ch) for ch in d.name_th)
             self._add(lao, _Entry("district", PRIORITY["district"], d.code, None, d.province_code))
 
     def _district_facing(self, neighbour_en: str) -> District | None:
@@ -372,6 +372,21 @@ class Gazetteer:
         p = props[int(nearest)]
         return Place(p["district_code"], p["tambon_code"], p["province_code"], "gps", p["tambon_th"],
                      ("gps_outside_thailand",))
+
+    def district_name(self, code: str, lang: str) -> str | None:
+        """A district's name for a reader of `lang`: Thai letters, Lao letters (ท่าอุเทน → ທ່າອຸເທນ, as the
+        place index spells it, or romanised when a letter has no Lao twin), or the romanised name for Khmer and
+        English readers."""
+        d = self.districts.get(code)
+        if d is None:
+            return None
+        if lang == "th":
+            return d.name_th
+        if lang == "lo":
+            lao = "".join(_THAI_TO_LAO.get(ch, ch) for ch in d.name_th)
+            if not any("\u0e00" <= ch <= "\u0e7f" for ch in lao):  # no Thai letter left without a Lao one
+                return lao
+        return d.name_en
 
     def describe(self, place: Place, lang: str) -> str:
         """A human name for a resolved place: tambon, district, province in Thai or English."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any
@@ -11,6 +12,8 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from twilio.request_validator import RequestValidator
 
+from i18n import LANGUAGES
+from i18n.catalog import text as t
 from reports.models import Report
 from tests.conftest import TWILIO_TOKEN
 from workers.context import Context
@@ -76,3 +79,14 @@ def stored_report(ctx: Context, text: str, sender: str = "+66812345678",
         report = s.get(Report, reply.report_id)
     assert report is not None, reply.text
     return report
+
+
+def is_received_update(text: str) -> bool:
+    """Whether `text` is the proactive "the district centre has received your report" update (any language),
+    which follows every routed report; tests about replies leave it out."""
+    for lang in LANGUAGES:
+        for key in ("update_received", "update_received_national"):
+            template = re.escape(t(lang, key, ticket="\x00", district="\x01"))
+            if re.fullmatch(template.replace("\x00", r"\d+").replace("\x01", ".+"), text):
+                return True
+    return False

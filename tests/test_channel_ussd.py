@@ -188,6 +188,7 @@ def test_same_phone_same_reporter_across_sms_and_ussd(client: FlaskClient, ctx: 
 def test_every_screen_of_the_flow_fits(ctx: Context, lang: str) -> None:
     engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
     longest_place = "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม"
+    longest_district = max((ctx.gazetteer.district_name(code, lang) or "" for code in ctx.gazetteer.districts), key=len)
     screens: list[str] = []
     for step in load_flow().steps:
         title = t(lang, f"title_{step.expects}", category=t(lang, "cat_trafficking"), place=longest_place) \
@@ -201,7 +202,7 @@ def test_every_screen_of_the_flow_fits(ctx: Context, lang: str) -> None:
     for key in REPORTER:
         if key.startswith(("ask_", "confirm", "report_received", "not_understood")):
             continue
-        text = t(lang, key, ticket="1234567890", status=t(lang, "status_assigned"))
+        text = t(lang, key, ticket="1234567890", status=t(lang, "status_assigned"), district=longest_district)
         screen = f"END {text}"
         assert ussd.fits(screen), f"{lang}/{key}: {utf16_units(screen)} units"
     screens.append(ussd._pages(Reply("", lang, ticket="1234567890"))[0])

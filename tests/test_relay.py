@@ -28,7 +28,9 @@ def sms(ctx: Context, sender: str, text: str) -> str | None:
 
 
 def texts_to(twilio_api: FakeAPI, number: str) -> list[str]:
-    return [r.body["Body"] for r in twilio_api.received("POST", SMS_PATH) if r.body["To"] == number]
+    """What `number` got by SMS, leaving out the "received by the centre" update every report brings."""
+    return [r.body["Body"] for r in twilio_api.received("POST", SMS_PATH) if r.body["To"] == number
+            and "ได้รับเรื่องของคุณแล้ว" not in r.body["Body"]]
 
 
 def reported(ctx: Context) -> str:

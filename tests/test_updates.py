@@ -53,8 +53,10 @@ def test_each_step_reaches_the_reporter_once_in_their_language(ctx: Context, twi
     for action in ("ack", "ack", "police", "resolved"):  # a second "ack" is not a second message
         assert actions.apply(report.ticket, action, report.center_id, OFFICER, "sms") == "done"
         run_worker(ctx.redis)
-    assert texts_to(twilio_api, address) == [t(lang, key, ticket=report.ticket) for key in
-                                             ("update_acknowledged", "update_assigned", "update_closed")]
+    district = ctx.gazetteer.district_name(ctx.centers.by_id[report.center_id].districts[0], lang)
+    assert district and district in texts_to(twilio_api, address)[0]
+    assert texts_to(twilio_api, address) == [t(lang, "update_received", ticket=report.ticket, district=district)] + [
+        t(lang, key, ticket=report.ticket) for key in ("update_acknowledged", "update_assigned", "update_closed")]
 
 
 def test_after_stop_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None:
@@ -74,11 +76,13 @@ def test_after_forget_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None
     report_id = say(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
     assert report_id
     report = report_of(ctx, report_id)
+    before = texts_to(twilio_api, "+66812345678")
+    assert before == [t("th", "update_received", ticket=report.ticket, district="ท่าอุเทน")]
     say(ctx, "ลบข้อมูล")
     run_worker(ctx.redis)
     actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
     run_worker(ctx.redis)
-    assert texts_to(twilio_api, "+66812345678") == []
+    assert texts_to(twilio_api, "+66812345678") == before
 
 
 def test_a_ussd_reporter_hears_by_sms_and_a_telegram_reporter_in_their_chat(
@@ -90,6 +94,8 @@ def test_a_ussd_reporter_hears_by_sms_and_a_telegram_reporter_in_their_chat(
         report = report_of(ctx, report_id)
         actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
     run_worker(ctx.redis)
-    assert len(texts_to(twilio_api, "+66899990001")) == 1
+    by_sms = texts_to(twilio_api, "+66899990001")
+    assert [text.split(":")[0] for text in by_sms] == ["เลขที่ 100009"] * 2  # received, then acknowledged
     private = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == "5551234"]
     assert any(text.startswith("เลขที่") and "รับทราบ" in text for text in private)
+    assert any(text.startswith("เลขที่") and "ได้รับเรื่อง" in text for text in private)

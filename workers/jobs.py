@@ -308,6 +308,19 @@ def _mark_sent(session: Any, delivery: Delivery, provider_id: str, follow_up: li
     store.audit(session, "delivered", delivery.report_id, "worker",
                 {"channel": delivery.channel, "target": delivery.target_key, "attempts": delivery.attempts})
     follow_up += _next_in_line(session, delivery)
+    if not delivery.target.get("partner") and not _sent_before(session, delivery):
+        # The centre has it now: "received by the Tha Uthen centre" to the reporter (workers/updates.py).
+        report_id = delivery.report_id
+        _quietly(lambda: get_queue(get_context().redis).enqueue_call(
+            "workers.updates.send_status_update", args=(report_id, "received"), job_id=f"update-{report_id}-received"))
+
+
+def _sent_before(session: Any, delivery: Delivery) -> bool:
+    """Whether another of the centre's own alerts for this report already went out."""
+    rows = session.execute(select(Delivery.target).where(
+        Delivery.report_id == delivery.report_id, Delivery.id != delivery.id,
+        Delivery.status == DeliveryStatus.SENT.value)).scalars()
+    return any(not target.get("partner") for target in rows)
 
 
 def _failed(session: Any, delivery: Delivery, exc: SendError, follow_up: list[str]) -> str:

@@ -12,12 +12,24 @@ from i18n.catalog import text as t
 from reports import store
 from reports.identity import decrypt_contact
 from reports.models import Report, Reporter
-from workers.context import get_context
+from workers.context import Context, get_context
 from workers.outbound import queue_reply, reply_channel
 
 log = logging.getLogger("ntswatch.updates")
 
-UPDATES = {"acknowledged": "update_acknowledged", "assigned": "update_assigned", "closed": "update_closed"}
+UPDATES = {"received": "update_received", "acknowledged": "update_acknowledged", "assigned": "update_assigned",
+           "closed": "update_closed"}
+SENT_TTL_S = 400 * 86400  # once per report and status, even if the job is queued twice
+
+
+def _text(ctx: Context, report: Report, lang: str, status: str) -> str:
+    if status != "received":
+        return t(lang, UPDATES[status], ticket=report.ticket)
+    center = ctx.centers.by_id.get(report.center_id)
+    district = ctx.gazetteer.district_name(center.districts[0], lang) if center and center.districts else None
+    if not district:  # the national desk (place not resolved) or a centre without a known district
+        return t(lang, "update_received_national", ticket=report.ticket)
+    return t(lang, "update_received", ticket=report.ticket, district=district)
 
 
 def send_status_update(report_id: str, status: str) -> str:
@@ -38,7 +50,9 @@ def send_status_update(report_id: str, status: str) -> str:
         channel = reply_channel(ctx, reporter.channel, address)
         if channel is None:
             return "no channel"
-        text = t(reporter.language, UPDATES[status], ticket=report.ticket)
+        if not ctx.redis.set(f"nts:updated:{report_id}:{status}", 1, nx=True, ex=SENT_TTL_S):
+            return "already sent"
+        text = _text(ctx, report, reporter.language, status)
         store.audit(session, "update_sent", report.id, "worker", {"status": status, "channel": channel})
     queue_reply(ctx, channel, address, text, dedup_key=f"update-{report_id}-{status}")
     return "queued"
