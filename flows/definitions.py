@@ -15,7 +15,7 @@ from reports.models import Category
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 EXPECTS = ("category", "place", "when", "text", "confirm")
 WHEN_CODES = ("now", "today", "earlier")
-COMMAND_WORDS = ("report", "status", "stop", "forget", "cancel", "back", "yes")
+COMMAND_WORDS = ("report", "status", "stop", "forget", "cancel", "back", "yes", "news")
 
 
 class FlowError(ValueError):

@@ -192,6 +192,9 @@ class Engine:
             return self._say(turn, None, "cancelled")
         if command.name == "stop":
             turn.profile = {**turn.profile, "silent": "1"}
+            # Any news subscription ends in the database too (broadcasts also check the flag when sending).
+            get_queue(self.redis).enqueue_call("workers.subscriptions.unsubscribe", args=(turn.pid,),
+                                               job_id=f"unsubscribe-{turn.pid}")
             return self._say(turn, None, "stopped")
         if command.name == "forget":
             reply = t(lang, "forgotten")
@@ -205,9 +208,26 @@ class Engine:
                 turn.on_save(pipe, reply)
             pipe.execute()
             return Reply(reply, lang)
+        if command.name == "news":
+            return self._subscribe(turn, state, command.rest)
         if command.name == "back" and state is not None:
             return self._back(turn, state)
         return None  # "report", "yes" outside a question: handled by the flow
+
+    def _subscribe(self, turn: Turn, state: dict[str, Any] | None, rest: str) -> Reply:
+        """`NEWS <district>` (or just NEWS after a report): the district centre's awareness news; a job keeps
+        the subscription in the database (workers/subscriptions.py). Asking for news lifts an earlier STOP."""
+        place = parse_place(rest, self.gazetteer) if rest.strip() else None
+        district = place.district_code if place and place.district_code else \
+            (None if rest.strip() else turn.profile.get("district"))
+        if not district:
+            return self._say(turn, state, "news_ask_place")
+        turn.profile = {**turn.profile, "silent": "0", "district": district}
+        contact = encrypt_contact(self.secret_key, turn.msg.address)
+        get_queue(self.redis).enqueue_call("workers.subscriptions.subscribe", args=(
+            turn.pid, contact, turn.msg.channel, turn.lang, district), job_id=f"subscribe-{turn.pid}-{district}")
+        return self._say(turn, state, "news_subscribed",
+                         district=self.gazetteer.district_name(district, turn.lang) or district)
 
     # -- the flow -------------------------------------------------------------------------------------------
     def _start(self, turn: Turn, text: str) -> Reply:
@@ -437,7 +457,9 @@ class Engine:
         pipe = open_transaction(self.redis)
         queue_report(self.redis, pipe, payload)
         pipe.delete(keys.conversation(pid))
-        pipe.hset(keys.profile(pid), mapping=_profile_fields(turn.profile, lang))
+        district = (s.get("place") or {}).get("district_code")
+        profile = {**turn.profile, "district": district} if district else turn.profile  # for a later NEWS
+        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
         pipe.expire(keys.profile(pid), PROFILE_TTL_S)
         reply = t(lang, self.flow.on_complete, ticket=ticket)
         if turn.on_save:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 
 from gateway.settings import Settings
-from gateway.web import api, batch, center, guard, health
+from gateway.web import api, batch, broadcasts, center, guard, health
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
 from workers.context import Context
@@ -22,7 +22,7 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["ntswatch"] = AppState(ctx)
-    for bp in (health.bp, api.bp, batch.bp, center.bp):
+    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)

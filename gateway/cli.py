@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -227,6 +228,53 @@ def cmd_centers_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_centers_broadcast(args: argparse.Namespace) -> int:
+    """Queue an awareness broadcast of a centre (free text per language, or a template in all four)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from reports.models import Broadcast
+    from workers import broadcasts
+    from workers.context import get_context
+
+    _with_dev_env()
+    ctx = get_context()
+    if args.status:
+        with ctx.sessions() as session:
+            found = session.execute(select(Broadcast).where(Broadcast.id == args.status.upper())).scalar_one_or_none()
+            if found is None:
+                print(f"no broadcast {args.status!r}", file=sys.stderr)
+                return 2
+            print(json.dumps({"id": found.id, "center": found.center_id, "audience": found.audience,
+                              **broadcasts.summary(session, found.id)}, ensure_ascii=False))
+        return 0
+    center = ctx.centers.by_id.get(args.center or "")
+    if center is None:
+        print(f"no centre {args.center!r} in {ctx.settings.centers_path()}", file=sys.stderr)
+        return 2
+    try:
+        if args.template:
+            day = date.fromisoformat(args.date) if args.date else None
+            texts = broadcasts.template_texts(args.template, center, ctx.gazetteer, day, args.place or "")
+        else:
+            texts = dict(_language_text(item) for item in args.text or ())
+        broadcast_id, members, subscribers = broadcasts.create(ctx, center, texts, args.audience, "cli")
+    except (broadcasts.BroadcastError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"broadcast {broadcast_id} queued for {members + subscribers} people ({members} members, "
+          f"{subscribers} subscribed villagers); follow it with  ntswatch centers broadcast --status {broadcast_id}")
+    return 0
+
+
+def _language_text(item: str) -> tuple[str, str]:
+    lang, sep, body = item.partition("=")
+    if not sep:
+        raise ValueError(f"--text wants LANG=TEXT (th, lo, km, en), got {item!r}")
+    return lang.strip(), body
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     """Print every centre's digest; with --send, send today's to their groups (once a day)."""
     from workers import digest
@@ -306,6 +354,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--days", type=int)
     p.set_defaults(func=cmd_centers_invite)
+    p = centers.add_parser("broadcast", help="awareness news to a centre's members and subscribed villagers")
+    p.add_argument("--center")
+    p.add_argument("--text", action="append", metavar="LANG=TEXT",
+                   help="the message in one language (repeat for th, lo, km, en; others get the centre's)")
+    p.add_argument("--template", choices=("fake_jobs", "training"), help="a ready-made text in all four languages")
+    p.add_argument("--date", help="training date, YYYY-MM-DD")
+    p.add_argument("--place", help="training place, as villagers know it")
+    p.add_argument("--audience", choices=("all", "members", "subscribers"), default="all")
+    p.add_argument("--status", metavar="ID", help="how far a broadcast has gone (sent, skipped, pending, dead)")
+    p.set_defaults(func=cmd_centers_broadcast)
     p = sub.add_parser("digest", help="each centre's daily digest (new, open, overdue, closed)")
     p.add_argument("--send", action="store_true", help="send today's digest to the centres' groups")
     p.set_defaults(func=cmd_digest)

@@ -53,6 +53,10 @@ class Settings:
     retention_days: int = 180  # erase a reporter's contact after this many days without a report (0: keep)
     processing_claim_s: int = 60  # NTS_PROCESSING_CLAIM_S
     send_claim_s: int = 120  # NTS_SEND_CLAIM_S
+    # Broadcast sends a second per channel, shared by all workers (NTS_BROADCAST_RATES): Telegram allows about
+    # 30 messages a second to different users, LINE's push far more; one SMS a second suits a Twilio long code
+    # and keeps an Android gateway's SIM clear of the operator's spam limits.
+    broadcast_rates: dict[str, float] = field(default_factory=lambda: {"telegram": 25.0, "line": 100.0, "sms": 1.0})
     default_country: str = "TH"
     media_dir: str = ""  # photos and voice notes; default var/media
     spool_dir: str = ""  # messages kept while Redis is down; default var/spool (NTS_SPOOL_DIR)
@@ -96,6 +100,7 @@ class Settings:
             "processing_claim_s": int(_env("NTS_PROCESSING_CLAIM_S", "60")),
             "retention_days": int(_env("NTS_RETENTION_DAYS", "180")),
             "send_claim_s": int(_env("NTS_SEND_CLAIM_S", "120")),
+            "broadcast_rates": _rates(_env("NTS_BROADCAST_RATES", "telegram=25,line=100,sms=1")),
         }
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{VAR_DIR / 'ntswatch.sqlite3'}"
@@ -112,3 +117,15 @@ class Settings:
         if not path.is_absolute() and not path.exists():
             path = PROJECT_ROOT / path
         return path
+
+
+def _rates(spec: str) -> dict[str, float]:
+    """"telegram=25,line=100,sms=0.5" -> {"telegram": 25.0, ...}; a bad entry is an error at start-up."""
+    rates: dict[str, float] = {}
+    for item in filter(None, (x.strip() for x in spec.split(","))):
+        name, _, value = item.partition("=")
+        rate = float(value)
+        if rate <= 0:
+            raise ValueError(f"NTS_BROADCAST_RATES: {name} must be above 0")
+        rates[name.strip()] = rate
+    return rates

@@ -53,6 +53,7 @@ class Member:
     telegram_user_id: int | None = None
     line_user_id: str | None = None
     phone: str | None = None
+    language: str | None = None  # for broadcasts; the centre's language when not set
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ def parse_centers(data: Any, path: Path = Path("<centres>")) -> Centers:
         for j, m in enumerate(raw.get("members") or ()):
             if not isinstance(m, dict) or m.get("role") not in ROLES:
                 raise _fail(path, f"{where} members[{j}]", f"role must be one of {', '.join(ROLES)}")
+            if m.get("language") is not None and m["language"] not in LANGUAGES:
+                raise _fail(path, f"{where} members[{j}]", f"language must be one of {', '.join(LANGUAGES)}")
             members.append(
                 Member(
                     role=m["role"],
@@ -173,6 +176,7 @@ def parse_centers(data: Any, path: Path = Path("<centres>")) -> Centers:
                     telegram_user_id=m.get("telegram_user_id"),
                     line_user_id=m.get("line_user_id"),
                     phone=m.get("phone"),
+                    language=m.get("language"),
                 )
             )
         escalation = raw.get("escalation") or {}

@@ -199,3 +199,49 @@ class AuditEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Subscription(Base):
+    """A villager who asked for the district centre's news (`NEWS <district>`); ended by STOP or FORGET."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("reporters.id"), unique=True)
+    district_code: Mapped[str] = mapped_column(String(4), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class Broadcast(Base):
+    """An awareness message from a centre to its members and subscribed villagers, one text per language."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    center_id: Mapped[str] = mapped_column(String(32), index=True)
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language -> text
+    audience: Mapped[str] = mapped_column(String(16))  # all, members, subscribers
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BroadcastSend(Base):
+    """One broadcast to one person: the ledger that makes a broadcast sent once to each, whatever crashes.
+
+    `recipient` is `member:<channel>:<account>` or `subscriber:<pseudonym>` (the villager's number is read
+    from their encrypted contact only when sending, so FORGET or STOP in between is honoured)."""
+
+    __tablename__ = "broadcast_sends"
+    __table_args__ = (Index("ix_broadcast_sends_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    broadcast_id: Mapped[str] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(96))
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None]

@@ -7,11 +7,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reports.models import AuditEvent, InboundMessage, Report, Reporter, utcnow
+from reports.models import AuditEvent, InboundMessage, Report, Reporter, Subscription, utcnow
 
 GENESIS = "0" * 64
 
@@ -132,5 +132,8 @@ def forget_reporter(session: Session, reporter_id: str) -> bool:
         return False
     reporter.contact_enc = None
     reporter.forgotten_at = utcnow()
+    # No contact, no news: a subscription to the centre's broadcasts ends with it.
+    session.execute(update(Subscription).where(Subscription.reporter_id == reporter_id,
+                                               Subscription.ended_at.is_(None)).values(ended_at=utcnow()))
     audit(session, "forgotten", None, "reporter", {"reporter": reporter_id})
     return True

@@ -234,7 +234,8 @@ def test_stop_and_forget(engine: Engine, redis: Redis) -> None:
     assert send(engine, "ลืมฉัน").text == t("th", "forgotten")
     pid = engine_pid(PHONES["th"])
     assert redis.get(keys.conversation(pid)) is None and not redis.exists(keys.profile(pid))
-    assert [j.func_name for j in get_queue(redis).get_jobs()] == ["workers.jobs.forget_reporter"]
+    assert [j.func_name for j in get_queue(redis).get_jobs()] == ["workers.subscriptions.unsubscribe",
+                                                                  "workers.jobs.forget_reporter"]
 
 
 def test_no_phone_number_in_redis(engine: Engine, redis: Redis) -> None:

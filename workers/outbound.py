@@ -55,13 +55,19 @@ def send_reply(channel: str, contact_token: str, text: str, dedup_key: str,
 
 
 def reply_channel(ctx: Context, channel: str, address: str) -> str | None:
-    """The channel that can carry an answer now: the reporter's own, or SMS for USSD (sessions are short)."""
-    from gateway.channels.registry import adapter
+    """The channel that can carry an answer now: the reporter's own, or SMS for USSD (sessions are short) and
+    for a phone number given as channel "sms" (duty officers)."""
+    from gateway.channels.registry import ADAPTERS, adapter
 
-    if adapter(channel).send is not None:
+    if channel in {a.name for a in ADAPTERS} and adapter(channel).send is not None:
         return channel
     if not address.startswith("+"):
         return None
+    return sms_channel(ctx)
+
+
+def sms_channel(ctx: Context) -> str | None:
+    """The channel that sends an SMS from this gateway: Twilio when configured, else the Android gateway."""
     settings = ctx.settings
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
         return "twilio"

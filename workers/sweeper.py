@@ -2,8 +2,8 @@
 
 RQ requeues an abandoned job only when it has retries left and only after its worker's heartbeat expires;
 a job can also vanish when Redis is SIGKILLed between two writes. The sweeper does not trust the queue: the
-pending-reports set (Redis, written with the report) and the deliveries table (the database) say what must
-still happen, and anything overdue by `sweep_grace_s` with no live claim is queued again. Every job is
+pending-reports set (Redis, written with the report) and the deliveries and broadcast tables (the database)
+say what must still happen, and anything overdue by `sweep_grace_s` with no live claim is queued again. Every job is
 idempotent, so queueing one twice costs a little work and changes nothing.
 """
 
@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from flows import keys
 from reports.models import Delivery, DeliveryStatus
 from workers import digest
+from workers.broadcasts import overdue as overdue_broadcasts
 from workers.context import Context
 from workers.queue import PROCESS_RETRY, get_queue
 from workers.retention import purge_contacts
@@ -41,6 +42,7 @@ class SweepResult:
 
     reports: int = 0
     deliveries: int = 0
+    broadcasts: int = 0
 
 
 def _job_waiting(ctx: Context, job_id: str, claim_key: str) -> bool:
@@ -87,10 +89,18 @@ def sweep(ctx: Context, now: float | None = None) -> SweepResult:
         queue.enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,), job_id=f"notify-{delivery_id}",
                            result_ttl=3600, failure_ttl=30 * 86400)
         deliveries += 1
-    if reports or deliveries:
-        log.warning("sweeper: queued again %d report(s) and %d delivery(ies) whose job was lost", reports,
-                    deliveries)
-    return SweepResult(reports, deliveries)
+    broadcasts = 0
+    for broadcast_id in overdue_broadcasts(ctx, overdue):
+        job_id = f"broadcast-{broadcast_id}-sweep"
+        if _job_waiting(ctx, job_id, keys.sending(f"bc-run-{broadcast_id}")) or \
+                ctx.redis.exists(keys.sending(f"bc-run-{broadcast_id}")):
+            continue  # queued, or a worker is sending it right now
+        queue.enqueue_call("workers.broadcasts.send_batch", args=(broadcast_id,), job_id=job_id, result_ttl=60)
+        broadcasts += 1
+    if reports or deliveries or broadcasts:
+        log.warning("sweeper: queued again %d report(s), %d delivery(ies) and %d broadcast(s) whose job was lost",
+                    reports, deliveries, broadcasts)
+    return SweepResult(reports, deliveries, broadcasts)
 
 
 def start_sweeper(ctx: Context) -> threading.Thread:

@@ -39,6 +39,7 @@ from workers.queue import get_queue
 
 CHANNEL = "telegram"
 INVITE = re.compile(r"^/invite\s+([A-Za-z]+)\s+(.{1,80})$", re.IGNORECASE)
+BROADCAST = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_VOICE_BYTES = 10 * 1024 * 1024
 CALLBACK_PREFIX = "o:"
@@ -125,10 +126,11 @@ def parse(ctx: Context, req: WebRequest, update: dict[str, Any]) -> Parsed:
 
 
 def membership_command(ctx: Context, msg: Inbound) -> bool:
-    """`JOIN <code>` from a new member, `/invite <role> <name>` from a head or secretary: handled by a job
-    (once per update), not by the report flow."""
+    """`JOIN <code>` from a new member, `/invite <role> <name>` or `/broadcast <text>` from a head or
+    secretary: handled by a job (once per update), not by the report flow."""
     join, invite = JOIN_COMMAND.match(msg.text.strip()), INVITE.match(msg.text.strip())
-    if join is None and invite is None:
+    broadcast = BROADCAST.match(msg.text.strip())
+    if join is None and invite is None and broadcast is None:
         return False
     if ctx.redis.set(keys.dedup("telegram-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
         user = int(msg.address[3:])
@@ -138,6 +140,9 @@ def membership_command(ctx: Context, msg: Inbound) -> bool:
         elif invite is not None:
             get_queue(ctx.redis).enqueue_call("workers.joining.invite", args=(user, user, invite.group(1).lower(),
                                                                               invite.group(2).strip()))
+        elif broadcast is not None:  # a head or secretary's awareness message (workers/broadcasts.py)
+            get_queue(ctx.redis).enqueue_call("workers.broadcasts.from_bot",
+                                              args=(user, user, (broadcast.group(1) or "").strip()[:1000]))
     return True
 
 

@@ -1,0 +1,427 @@
+"""Awareness broadcasts: a centre's short message (a warning about fake job offers, a training date) to the
+members of its working group and to the villagers of its districts who asked for news (`NEWS <district>`),
+each in their own language, within the providers' rate limits, with STOP and FORGET honoured up to the
+moment of sending.
+
+A broadcast is one `broadcasts` row and one `broadcast_sends` row per person: the ledger that sends each
+exactly once (a Redis claim while one worker sends, a Redis `sent` marker the moment the provider accepted,
+the row's status in the database). Sends go out at NTS_BROADCAST_RATES per channel, counted in one-second
+windows in Redis shared by every worker. One worker runs a broadcast at a time for RUN_BUDGET_S, then queues
+its own continuation; the sweeper queues it again if that job is lost (workers/sweeper.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from flows import keys
+from i18n import LANGUAGES
+from i18n.catalog import text as t
+from i18n.normalize import ce_to_be
+from i18n.sms import MAX_REPLY_PARTS, sms_size
+from reports import store
+from reports.centers import Center, Member
+from reports.identity import decrypt_contact
+from reports.membership import ALPHABET
+from reports.models import (
+    Broadcast,
+    BroadcastSend,
+    DeliveryStatus,
+    Membership,
+    Reporter,
+    Subscription,
+    utcnow,
+)
+from reports.places import Gazetteer
+from workers.context import Context, get_context
+from workers.outbound import reply_channel
+from workers.queue import get_queue
+from workers.senders import NotConfigured, SendError
+
+log = logging.getLogger("ntswatch.broadcasts")
+
+AUDIENCES = ("all", "members", "subscribers")
+TEMPLATES = ("fake_jobs", "training")
+RUN_BUDGET_S = 60.0  # then the job queues its continuation, so one long broadcast never holds a worker
+BATCH = 50
+MAX_ATTEMPTS = 8
+RETRY_S = (30, 120, 600, 1800)  # the last repeats
+SLEEP_AT_MOST_S = 2.0  # a longer wait for a rate slot is a scheduled continuation, not a sleeping worker
+OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.RETRYING.value)
+CHAT_BUCKETS = ("telegram", "line")  # every other channel is an SMS route, sharing the "sms" bucket
+
+
+class BroadcastError(ValueError):
+    """A broadcast that cannot be made (no text, too long, unknown template or audience)."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person a broadcast goes to: `member:<channel>:<account>` or `subscriber:<pseudonym>`."""
+
+    key: str
+    channel: str
+    language: str
+
+
+# -- making a broadcast ------------------------------------------------------------------------------------------
+
+def short_date(day: date, lang: str) -> str:
+    """5/12/2569 in Thai (Buddhist era), 5/12/2026 otherwise: what a feature phone shows and a villager reads."""
+    return f"{day.day}/{day.month}/{ce_to_be(day.year) if lang == 'th' else day.year}"
+
+
+def template_texts(name: str, center: Center, gazetteer: Gazetteer, day: date | None = None,
+                   place: str = "") -> dict[str, str]:
+    """A ready-made broadcast in all four languages, naming the centre's district in each reader's script."""
+    if name not in TEMPLATES:
+        raise BroadcastError(f"template must be one of {', '.join(TEMPLATES)}")
+    if name == "training" and (day is None or not place.strip()):
+        raise BroadcastError("the training template needs a date and a place")
+    texts = {}
+    for lang in LANGUAGES:
+        district = (gazetteer.district_name(center.districts[0], lang) if center.districts else None) or center.name
+        texts[lang] = t(lang, f"bc_{name}", district=district, date=short_date(day, lang) if day else "",
+                        place=place.strip())
+    return texts
+
+
+def check_texts(texts: dict[str, str], center: Center) -> dict[str, str]:
+    """The texts, stripped; each must fit two SMS parts with the opt-out footer of every language it may be
+    sent in (its own; the centre's text, or the first, also goes to languages without a text of their own)."""
+    cleaned = {lang: body.strip() for lang, body in texts.items() if body and body.strip()}
+    if not cleaned:
+        raise BroadcastError("a broadcast needs a text")
+    unknown = set(cleaned) - set(LANGUAGES)
+    if unknown:
+        raise BroadcastError(f"unknown language(s) {', '.join(sorted(unknown))}; use {', '.join(LANGUAGES)}")
+    for lang in LANGUAGES:
+        size = sms_size(f"{text_for(cleaned, lang, center)} {t(lang, 'bc_footer')}")
+        if size.parts > MAX_REPLY_PARTS:
+            limit = 306 if size.encoding == "GSM-7" else 134  # two concatenated parts
+            raise BroadcastError(t(center.language, "bc_too_long", units=size.units, limit=limit))
+    return cleaned
+
+
+def text_for(texts: dict[str, Any], lang: str, center: Center) -> str:
+    """The text a reader of `lang` gets: theirs, else the centre's language's, else the first written."""
+    return str(texts.get(lang) or texts.get(center.language) or next(iter(texts.values())))
+
+
+def _member_recipient(member: Member, center: Center) -> Recipient | None:
+    language = member.language or center.language
+    if member.telegram_user_id:
+        return Recipient(f"member:telegram:{member.telegram_user_id}", "telegram", language)
+    if member.line_user_id:
+        return Recipient(f"member:line:{member.line_user_id}", "line", language)
+    if member.phone:
+        return Recipient(f"member:sms:{member.phone}", "sms", language)
+    return None
+
+
+def recipients(session: Session, center: Center, audience: str) -> list[Recipient]:
+    """Everyone a broadcast to `audience` reaches now: members (centres file and invites) on their chat app
+    or phone, and subscribed villagers of the centre's districts whose contact is still kept."""
+    found: dict[str, Recipient] = {}
+    if audience in ("all", "members"):
+        joined = session.execute(select(Membership).where(Membership.center_id == center.id)).scalars()
+        members = [*center.members, *(Member(role=m.role, name=m.name, telegram_user_id=m.telegram_user_id,
+                                             line_user_id=m.line_user_id) for m in joined)]
+        for member in members:
+            r = _member_recipient(member, center)
+            if r is not None:
+                found.setdefault(r.key, r)
+    if audience in ("all", "subscribers") and center.districts:
+        rows = session.execute(select(Reporter.id, Reporter.channel, Reporter.language).join(
+            Subscription, Subscription.reporter_id == Reporter.id).where(
+            Subscription.district_code.in_(center.districts), Subscription.ended_at.is_(None),
+            Reporter.contact_enc.is_not(None))).all()
+        for pid, channel, language in rows:
+            found.setdefault(f"subscriber:{pid}", Recipient(f"subscriber:{pid}", channel, language))
+    return list(found.values())
+
+
+def create(ctx: Context, center: Center, texts: dict[str, str], audience: str, created_by: str) -> tuple[str, int, int]:
+    """Store a broadcast and one send per recipient, queue it; return (id, members, subscribers)."""
+    if audience not in AUDIENCES:
+        raise BroadcastError(f"audience must be one of {', '.join(AUDIENCES)}")
+    cleaned = check_texts(texts, center)
+    broadcast_id = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    with ctx.sessions.begin() as session:
+        people = recipients(session, center, audience)
+        session.add(Broadcast(id=broadcast_id, center_id=center.id, texts=cleaned, audience=audience,
+                              created_by=created_by[:64]))
+        session.flush()
+        for r in people:
+            session.add(BroadcastSend(id=send_id(broadcast_id, r.key), broadcast_id=broadcast_id, recipient=r.key,
+                                      channel=r.channel, language=r.language))
+        members = sum(1 for r in people if r.key.startswith("member:"))
+        store.audit(session, "broadcast_created", None, created_by[:64],
+                    {"broadcast": broadcast_id, "center": center.id, "audience": audience,
+                     "languages": sorted(cleaned), "members": members, "subscribers": len(people) - members})
+    enqueue(ctx, broadcast_id)
+    return broadcast_id, members, len(people) - members
+
+
+def send_id(broadcast_id: str, recipient: str) -> str:
+    """The send row's id: one per broadcast and person (no phone number or account in it)."""
+    return f"{broadcast_id}-{hashlib.sha256(recipient.encode()).hexdigest()[:24]}"
+
+
+def enqueue(ctx: Context, broadcast_id: str, delay_s: float = 0.0, suffix: str = "") -> None:
+    """Queue a run of the broadcast, now or after `delay_s` (RQ's scheduler)."""
+    queue = get_queue(ctx.redis)
+    job_id = f"broadcast-{broadcast_id}{suffix}"
+    if delay_s > 0:
+        queue.enqueue_in(timedelta(seconds=delay_s), "workers.broadcasts.send_batch", broadcast_id, job_id=job_id)
+    else:
+        queue.enqueue_call("workers.broadcasts.send_batch", args=(broadcast_id,), job_id=job_id, result_ttl=3600)
+
+
+def from_bot(telegram_user_id: int, chat_id: int, text: str) -> str:
+    """RQ job: `/broadcast <text>` from a head or secretary on Telegram, to everyone of their centre, in the
+    language the text is written in (others get it as written); anyone else is refused."""
+    from i18n.script import detect_language
+    from reports.membership import inviter_of
+    from workers.senders import telegram
+
+    ctx = get_context()
+    with ctx.sessions() as session:
+        found = inviter_of(session, ctx.centers.by_id, telegram_user_id)
+    if found is None:
+        answer = t("th", "bc_refused")
+    elif not text.strip():
+        answer = t(found[0].language, "bc_usage")
+    else:
+        center, member = found
+        written = detect_language(text)
+        lang = written if written in LANGUAGES else center.language
+        try:
+            broadcast_id, members, subscribers = create(ctx, center, {lang: text}, "all",
+                                                        f"telegram:{member.role}:{member.name}")
+            answer = t(center.language, "bc_queued", id=broadcast_id, count=members + subscribers, members=members,
+                       subscribers=subscribers)
+        except BroadcastError as exc:
+            answer = str(exc)
+    telegram.send(ctx.settings, {"chat_id": chat_id}, answer)
+    return answer
+
+
+# -- sending -------------------------------------------------------------------------------------------------
+
+def rate_channel(channel: str) -> str:
+    """The rate-limit bucket of a channel: every SMS route shares one."""
+    return channel if channel in CHAT_BUCKETS else "sms"
+
+
+def take_slot(ctx: Context, channel: str, now: float | None = None) -> float:
+    """0 when one more message may go out on `channel` now, else how long to wait for the next window."""
+    rate = ctx.settings.broadcast_rates.get(rate_channel(channel), 1.0)
+    window = max(1.0, 1.0 / rate)  # 0.5/s: one message per 2-second window
+    limit = max(1, int(rate * window))
+    now = time.time() if now is None else now
+    slot = int(now // window)
+    key = f"nts:bcast:rate:{rate_channel(channel)}:{slot}"
+    pipe = ctx.redis.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, int(window) + 2)
+    count = pipe.execute()[0]
+    return 0.0 if int(count) <= limit else (slot + 1) * window - now
+
+
+def _address(ctx: Context, session: Session, row: BroadcastSend) -> tuple[str | None, str]:
+    """Where this send goes now (address, channel), or (None, why not): STOP, FORGET, no route."""
+    kind, _, rest = row.recipient.partition(":")
+    if kind == "member":
+        native, _, account = rest.partition(":")
+        address = {"telegram": f"tg:{account}", "line": f"line:{account}"}.get(native, account)
+        route = reply_channel(ctx, native, address)
+        return (address, route) if route else (None, "no route")
+    sub = session.execute(select(Subscription).where(Subscription.reporter_id == rest)).scalar_one_or_none()
+    reporter = session.get(Reporter, rest)
+    if sub is None or sub.ended_at is not None:
+        return None, "unsubscribed"
+    if reporter is None or not reporter.contact_enc:
+        return None, "forgotten"
+    if ctx.redis.hget(keys.profile(rest), "silent") in (b"1", "1"):
+        return None, "stop"
+    address = decrypt_contact(ctx.settings.secret_key, reporter.contact_enc)
+    route = reply_channel(ctx, reporter.channel, address)
+    return (address, route) if route else (None, "no route")
+
+
+def _text(broadcast: Broadcast, center: Center, row: BroadcastSend) -> str:
+    body = text_for(broadcast.texts, row.language, center)
+    if row.recipient.startswith("member:"):
+        return f"📢 {body}"  # a member's copy: marked as the centre's broadcast, no opt-out (they are the centre)
+    return f"{body} {t(row.language, 'bc_footer')}"  # how to stop, in the villager's own language
+
+
+def _deliver(ctx: Context, channel: str, address: str, text: str, row_id: str) -> str:
+    from gateway.channels.registry import adapter
+
+    send = adapter(channel).send
+    if send is None:
+        raise NotConfigured(f"channel {channel} cannot send")
+    if channel == "line":  # a retried push with the same key is accepted once (X-Line-Retry-Key)
+        import uuid
+
+        from gateway.channels.line import send as line_send
+
+        return line_send(ctx, address, text, [], retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntswatch:{row_id}")))
+    return send(ctx, address, text, [])
+
+
+def _send_one(ctx: Context, broadcast: Broadcast, center: Center, row_id: str) -> float:
+    """Send one row if it is still due; return seconds to wait when its channel has no slot left now."""
+    claim = keys.sending(f"bc-{row_id}")
+    if not ctx.redis.set(claim, os.getpid(), nx=True, ex=ctx.settings.send_claim_s):
+        return 0.0
+    try:
+        with ctx.sessions.begin() as session:
+            row = session.get(BroadcastSend, row_id)
+            if row is None or row.status not in OPEN:
+                return 0.0
+            marker = ctx.redis.get(claim + ":sent")
+            if marker is not None:  # the provider took it before a crash: only the row was not written
+                row.status, row.sent_at = DeliveryStatus.SENT.value, utcnow()
+                return 0.0
+            address, channel = _address(ctx, session, row)
+            if address is None:
+                row.status, row.last_error = DeliveryStatus.SKIPPED.value, channel
+                return 0.0
+            wait = take_slot(ctx, channel)
+            if wait > 0:
+                return wait
+            row.attempts += 1
+            try:
+                provider_id = _deliver(ctx, channel, address, _text(broadcast, center, row), row.id)
+            except NotConfigured as exc:
+                row.status, row.last_error = DeliveryStatus.SKIPPED.value, str(exc)[:500]
+                return 0.0
+            except SendError as exc:
+                row.last_error = str(exc)[:500]
+                if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+                    row.status = DeliveryStatus.DEAD.value
+                else:
+                    row.status = DeliveryStatus.RETRYING.value
+                    delay = exc.retry_after or RETRY_S[min(row.attempts - 1, len(RETRY_S) - 1)]
+                    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                return 0.0
+            ctx.redis.set(claim + ":sent", provider_id or "sent", ex=7 * 86400)
+            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT.value, utcnow(), None
+            return 0.0
+    finally:
+        ctx.redis.delete(claim)
+
+
+def _due_rows(ctx: Context, broadcast_id: str, blocked: set[str]) -> list[tuple[str, str]]:
+    """(id, rate bucket) of sends due now, leaving out buckets waiting for their rate window."""
+    query = select(BroadcastSend.id, BroadcastSend.channel).where(
+        BroadcastSend.broadcast_id == broadcast_id, BroadcastSend.status.in_(OPEN),
+        func.coalesce(BroadcastSend.next_attempt_at, utcnow() - timedelta(days=1)) <= utcnow())
+    for bucket in blocked:
+        query = query.where(BroadcastSend.channel != bucket) if bucket in CHAT_BUCKETS else \
+            query.where(BroadcastSend.channel.in_(CHAT_BUCKETS))
+    with ctx.sessions() as session:
+        rows = session.execute(query.order_by(BroadcastSend.id).limit(BATCH)).all()
+    return [(row_id, rate_channel(channel)) for row_id, channel in rows]
+
+
+def send_batch(broadcast_id: str) -> str:
+    """RQ job: send what is due of a broadcast for up to RUN_BUDGET_S, then queue what is left."""
+    ctx = get_context()
+    run_lock = keys.sending(f"bc-run-{broadcast_id}")
+    if not ctx.redis.set(run_lock, os.getpid(), nx=True, ex=int(RUN_BUDGET_S + ctx.settings.send_claim_s)):
+        return "running elsewhere"
+    try:
+        later = _run(ctx, broadcast_id)
+    finally:
+        ctx.redis.delete(run_lock)
+    if later is None:
+        return "done"
+    enqueue(ctx, broadcast_id, later, suffix=f"-{time.time_ns()}")
+    return f"continues in {later:.1f} s"
+
+
+def _run(ctx: Context, broadcast_id: str) -> float | None:
+    """Send until done (None) or until the budget or the rate limits say stop (seconds until the next run).
+
+    A channel out of slots is set aside until its next window while the others go on, so a slow SMS route
+    never holds back the Telegram and LINE messages of the same broadcast."""
+    with ctx.sessions() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        if broadcast is None:
+            return None
+        session.expunge(broadcast)
+    center = ctx.centers.by_id.get(broadcast.center_id) or ctx.centers.fallback
+    deadline = time.monotonic() + RUN_BUDGET_S
+    blocked: dict[str, float] = {}  # rate bucket -> time.monotonic() when its next window opens
+    previous: list[tuple[str, str]] = []
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        blocked = {bucket: until for bucket, until in blocked.items() if until > now}
+        rows = _due_rows(ctx, broadcast_id, set(blocked))
+        if not rows:
+            if not blocked:
+                return _settle(ctx, broadcast_id)
+            wait = min(blocked.values()) - now
+            if wait > SLEEP_AT_MOST_S or now + wait >= deadline:
+                return wait
+            time.sleep(wait)
+            previous = []
+            continue
+        if rows == previous:
+            return 5.0  # the same rows still open: claimed by another worker right now; look again soon
+        previous = rows
+        for row_id, bucket in rows:
+            if time.monotonic() >= deadline:
+                break
+            if bucket in blocked:
+                continue
+            wait = _send_one(ctx, broadcast, center, row_id)
+            if wait > 0:
+                blocked[bucket] = time.monotonic() + wait
+    return 0.1  # the budget is spent: the rest in a new job
+
+
+def _settle(ctx: Context, broadcast_id: str) -> float | None:
+    """Seconds until the earliest retry of this broadcast, or None once every send is settled (audited)."""
+    with ctx.sessions() as session:
+        due = session.execute(select(func.min(BroadcastSend.next_attempt_at)).where(
+            BroadcastSend.broadcast_id == broadcast_id, BroadcastSend.status.in_(OPEN))).scalar()
+        tally = summary(session, broadcast_id) if due is None else {}
+    if due is not None:
+        return max(0.5, (due - utcnow()).total_seconds())
+    done = f"nts:bcast:done:{broadcast_id}"
+    if not ctx.redis.exists(done):
+        with ctx.sessions.begin() as session:
+            store.audit(session, "broadcast_done", None, "worker", {"broadcast": broadcast_id, **tally})
+        ctx.redis.set(done, 1, ex=30 * 86400)
+    return None
+
+
+def summary(session: Session, broadcast_id: str) -> dict[str, Any]:
+    """How many sends of a broadcast are pending, sent, skipped (STOP, FORGET, no route) or dead."""
+    rows = session.execute(select(BroadcastSend.status, func.count()).where(
+        BroadcastSend.broadcast_id == broadcast_id).group_by(BroadcastSend.status)).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+def overdue(ctx: Context, before: Any) -> list[str]:
+    """Broadcasts with a send still open that was due before `before` (for the sweeper)."""
+    with ctx.sessions() as session:
+        due = func.coalesce(BroadcastSend.next_attempt_at, Broadcast.created_at)
+        return list(session.execute(select(BroadcastSend.broadcast_id).join(
+            Broadcast, Broadcast.id == BroadcastSend.broadcast_id).where(
+            BroadcastSend.status.in_(OPEN), due < before).distinct().limit(100)).scalars())
