@@ -143,3 +143,24 @@ def test_escalation_fires_on_time_on_the_real_scheduler(ctx: Context, twilio_api
     print(f"escalation due after 3 s: SMS at the provider {error:+.2f} s from due")
     assert 0 <= error < 3  # never early; RQ's scheduler polls each second and keeps whole seconds
 
+
+def test_a_timer_lost_with_redis_is_set_again_by_the_sweeper(ctx: Context, twilio_api: FakeAPI,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.sweeper import sweep
+
+    report = stored(ctx, DANGER_THA_UTHEN)
+    calm = stored(ctx, DANGER_THA_UTHEN)
+    actions.apply(calm.ticket, "ack", calm.center_id, {"name": "Somsak", "role": "police"}, "sms")
+    registry = ScheduledJobRegistry(queue=get_queue(ctx.redis))
+    for r in (report, calm):
+        registry.remove(f"escalate-{r.id}-1")  # Redis came back without its scheduled jobs
+    created = report.created_at.timestamp()
+    assert sweep(ctx, now=created + 299).escalations == 0  # not due yet
+    assert sweep(ctx, now=created + 301).escalations == 1  # the acknowledged case is left alone
+    assert sweep(ctx, now=created + 301).escalations == 0  # queued once
+    monkeypatch.setattr(escalation, "clock", lambda: created + 302)
+    run_worker(ctx.redis)
+    escalated = [to for to, body in sms_to(twilio_api) if body.startswith("ยังไม่มีใคร")]
+    assert escalated == ["+66811113333"]  # the secretary, as the timer would have
+    assert scheduled_args(ctx, report, 2)[1] == 2  # and the next rung's timer is set
+    assert sweep(ctx, now=created + 301).escalations == 0

@@ -106,3 +106,33 @@ def escalate(report_id: str, step: int, due: float) -> str:
     log.warning("report %s not acknowledged after %d min: escalated to step %d", report_id, minutes, step)
     schedule(report, center, step + 1)
     return "escalated"
+
+
+def lost_timers(now: float, horizon_s: float = 2 * 86400, limit: int = 500) -> list[tuple[str, int]]:
+    """(report id, step) of unacknowledged cases whose next escalation is overdue but has no timer queued:
+    a Redis that lost its scheduled jobs must not silence an escalation (the sweeper sets them again)."""
+    from sqlalchemy import select
+
+    ctx = get_context()
+    since = datetime.fromtimestamp(now - horizon_s, UTC)
+    queue = get_queue(ctx.redis)
+    registry = queue.scheduled_job_registry
+    lost: list[tuple[str, int]] = []
+    with ctx.sessions() as session:
+        reports = session.execute(select(Report).where(Report.status == ReportStatus.NEW.value,
+                                                       Report.created_at >= since)
+                                  .order_by(Report.created_at).limit(limit)).scalars().all()
+        for report in reports:
+            center = ctx.centers.by_id.get(report.center_id) or ctx.centers.fallback
+            wait = delay_s(center, report)
+            if wait is None:
+                continue
+            steps = [int(d.target_key[3:].split(":", 1)[0]) for d in session.execute(
+                select(Delivery).where(Delivery.report_id == report.id, Delivery.target_key.like("esc%"))).scalars()]
+            step = max(steps, default=0) + 1
+            if step > len(rungs(center)) or report.created_at.timestamp() + wait * step > now:
+                continue  # the top of the chain, or not due yet
+            job_id = f"escalate-{report.id}-{step}"
+            if ctx.redis.zscore(registry.key, job_id) is None and ctx.redis.lpos(queue.key, job_id) is None:
+                lost.append((report.id, step))  # neither scheduled nor queued
+    return lost

@@ -2,8 +2,9 @@
 
 RQ requeues an abandoned job only when it has retries left and only after its worker's heartbeat expires;
 a job can also vanish when Redis is SIGKILLed between two writes. The sweeper does not trust the queue: the
-pending-reports set (Redis, written with the report) and the deliveries and broadcast tables (the database)
-say what must still happen, and anything overdue by `sweep_grace_s` with no live claim is queued again. Every job is
+pending-reports set (Redis, written with the report), the deliveries and broadcast tables and the
+unacknowledged cases (the database) say what must still happen, and anything overdue by `sweep_grace_s` with
+no live claim or timer is queued again. Every job is
 idempotent, so queueing one twice costs a little work and changes nothing.
 """
 
@@ -27,6 +28,7 @@ from reports.models import Delivery, DeliveryStatus
 from workers import digest
 from workers.broadcasts import overdue as overdue_broadcasts
 from workers.context import Context
+from workers.escalation import lost_timers
 from workers.queue import PROCESS_RETRY, get_queue
 from workers.retention import purge_contacts
 
@@ -43,6 +45,7 @@ class SweepResult:
     reports: int = 0
     deliveries: int = 0
     broadcasts: int = 0
+    escalations: int = 0
 
 
 def _job_waiting(ctx: Context, job_id: str, claim_key: str) -> bool:
@@ -89,6 +92,11 @@ def sweep(ctx: Context, now: float | None = None) -> SweepResult:
         queue.enqueue_call("workers.jobs.notify_delivery", args=(delivery_id,), job_id=f"notify-{delivery_id}",
                            result_ttl=3600, failure_ttl=30 * 86400)
         deliveries += 1
+    timers = 0
+    for report_id, step in lost_timers(now):
+        queue.enqueue_call("workers.escalation.escalate", args=(report_id, step, now),
+                           job_id=f"escalate-{report_id}-{step}", result_ttl=86400, failure_ttl=30 * 86400)
+        timers += 1
     broadcasts = 0
     for broadcast_id in overdue_broadcasts(ctx, overdue):
         job_id = f"broadcast-{broadcast_id}-sweep"
@@ -97,10 +105,10 @@ def sweep(ctx: Context, now: float | None = None) -> SweepResult:
             continue  # queued, or a worker is sending it right now
         queue.enqueue_call("workers.broadcasts.send_batch", args=(broadcast_id,), job_id=job_id, result_ttl=60)
         broadcasts += 1
-    if reports or deliveries or broadcasts:
-        log.warning("sweeper: queued again %d report(s), %d delivery(ies) and %d broadcast(s) whose job was lost",
-                    reports, deliveries, broadcasts)
-    return SweepResult(reports, deliveries, broadcasts)
+    if reports or deliveries or broadcasts or timers:
+        log.warning("sweeper: queued again %d report(s), %d delivery(ies), %d broadcast(s) and %d escalation "
+                    "timer(s) whose job was lost", reports, deliveries, broadcasts, timers)
+    return SweepResult(reports, deliveries, broadcasts, timers)
 
 
 def start_sweeper(ctx: Context) -> threading.Thread:
