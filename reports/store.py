@@ -74,6 +74,11 @@ def save_report(session: Session, payload: dict[str, Any], center_id: str, place
             raise
         return found, False
     audit(session, "received", report.id, "gateway", {"channel": report.channel, "ticket": report.ticket})
+    # What the words became: the canonical category and time, the language, the place as resolved.
+    audit(session, "normalised", report.id, "worker",
+          {"language": report.language, "category": report.category, "when": report.when_code,
+           "place": report.resolved_via or "unresolved", "tambon": report.tambon_code,
+           "details_chars": len(report.details or ""), "media": len(report.media or [])})
     audit(session, "routed", report.id, "worker", {"center": center_id, "district": report.district_code,
                                                    "via": report.resolved_via, "flags": flags})
     return report, True

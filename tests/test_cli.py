@@ -144,7 +144,7 @@ def test_audit_verify_passes_then_fails_on_a_tampered_row(ctx: object, capsys: p
     with ctx.sessions.begin() as s:
         store.save_report(s, payload(), "4803", PLACE, [])
     assert main(["audit", "verify"]) == 0
-    assert "audit trail ok: 2 rows" in capsys.readouterr().out
+    assert "audit trail ok: 3 rows" in capsys.readouterr().out
     with ctx.sessions.begin() as s:
         s.execute(text("UPDATE audit_events SET detail = '{}' WHERE id = 1"))
     assert main(["audit", "verify"]) == 1

@@ -76,7 +76,9 @@ def test_audit_chain_verifies_and_detects_tampering(database_url: str) -> None:
             store.save_report(s, payload(), "4803", PLACE, [])
     with sessions() as s:
         count, bad = store.verify_audit(s)
-        assert (count, bad) == (6, None)
+        assert (count, bad) == (9, None)
+        first = [e.event for e in s.execute(select(AuditEvent).order_by(AuditEvent.id).limit(3)).scalars()]
+        assert first == ["received", "normalised", "routed"]
     with sessions.begin() as s:
         row = s.execute(select(AuditEvent).order_by(AuditEvent.id).offset(2).limit(1)).scalar_one()
         s.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE id = :id"), {"id": row.id})
