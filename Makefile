@@ -52,6 +52,7 @@ test: install catalogs
 bench: install catalogs
 	$(BIN)/python -m bench.gateway_path
 	$(BIN)/python -m bench.ussd_latency
+	$(BIN)/python -m bench.broadcast
 
 # The real stack under SIGKILLs and a Telegram outage, three runs: bench/results/chaos.json (0 lost, 0 doubled).
 chaos: install catalogs

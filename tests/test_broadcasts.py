@@ -116,13 +116,19 @@ def test_news_needs_a_district_and_remembers_the_last_report(ctx: Context) -> No
         assert sub.district_code == "2706" and sub.ended_at is None
 
 
-def test_rate_limit_counts_per_channel_window(ctx: Context) -> None:
-    slow = Context(dataclasses.replace(ctx.settings, broadcast_rates={"sms": 0.5, "telegram": 3}))
-    now = 1_000_000.5  # inside one 2-second SMS window and one 1-second Telegram window
+def test_rate_limit_spaces_sends_per_channel(ctx: Context) -> None:
+    slow = Context(dataclasses.replace(ctx.settings, broadcast_rates={"sms": 0.5, "telegram": 4}))
+    now = 1_000_000.0
     assert broadcasts.take_slot(slow, "twilio", now) == 0.0
-    assert broadcasts.take_slot(slow, "smsgateway", now) == pytest.approx(1.5)  # both SMS routes share it
-    assert [broadcasts.take_slot(slow, "telegram", now) for _ in range(4)] == [0.0, 0.0, 0.0, pytest.approx(0.5)]
-    assert broadcasts.take_slot(slow, "telegram", now + 1) == 0.0  # the next window
+    assert broadcasts.take_slot(slow, "smsgateway", now + 0.5) == pytest.approx(1.5)  # both SMS routes share it
+    assert broadcasts.take_slot(slow, "telegram", now) == 0.0  # another channel is not held up
+    assert broadcasts.take_slot(slow, "telegram", now + 0.1) == pytest.approx(0.15)  # 4/s: every 0.25 s
+    assert broadcasts.take_slot(slow, "telegram", now + 0.25) == 0.0
+    assert broadcasts.take_slot(slow, "twilio", now + 2) == 0.0
+    # A whole second of asking as fast as possible lets exactly the rate through.
+    asks = [now + 10 + i / 1000 for i in range(1000)]
+    granted = [at for at in asks if broadcasts.take_slot(slow, "telegram", at) == 0]
+    assert len(granted) == 4
 
 
 def test_a_slow_channel_continues_in_a_scheduled_job(ctx: Context, twilio_api: FakeAPI,

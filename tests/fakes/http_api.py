@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: Any  # JSON, form dict, or raw text
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks measure send rates)
 
 
 @dataclass

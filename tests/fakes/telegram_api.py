@@ -24,6 +24,7 @@ class Call:
     token: str
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks measure send rates)
 
 
 @dataclass
