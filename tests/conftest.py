@@ -3,6 +3,7 @@ a local Telegram Bot API server, and a gateway context wired to all of them."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import uuid
@@ -28,6 +29,8 @@ SMSGATEWAY_SECRET = "test-smsgateway-secret"
 USSD_SECRET = "test-ussd-secret"
 TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
 LINE_SECRET = "test-line-channel-secret"
+LINE_GROUP = "C4803" + "0" * 28  # Tha Uthen's LINE group in the `line_ctx` centres
+LINE_MEMBER = "U" + "a" * 32  # Khun Daeng, coordinator, acts from LINE
 
 
 def free_port() -> int:
@@ -175,3 +178,19 @@ def ctx(settings: Settings, redis: Redis) -> Iterator[Context]:
     yield context
     set_context(None)
     context.engine.dispose()
+
+
+@pytest.fixture
+def line_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
+    """Tha Uthen with a LINE group beside its Telegram topic, and a coordinator (Khun Daeng) on LINE."""
+    centres = (FIXTURES / "centers.yaml").read_text().replace(
+        "      - telegram: {chat_id: -1001234567890, thread_id: 7}\n",
+        f"      - telegram: {{chat_id: -1001234567890, thread_id: 7}}\n      - line: {{to: \"{LINE_GROUP}\"}}\n", 1,
+    ).replace('      - {role: secretary, name: "Secretary Malee"',
+              f'      - {{role: coordinator, name: "Khun Daeng", line_user_id: "{LINE_MEMBER}"}}\n'
+              '      - {role: secretary, name: "Secretary Malee"', 1)
+    (tmp_path / "centers.yaml").write_text(centres)
+    context = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
+    set_context(context)
+    yield context
+    set_context(ctx)

@@ -6,14 +6,12 @@ sees a number."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,20 +24,18 @@ from gateway.app import create_app
 from gateway.intake import accept
 from i18n.catalog import text as t
 from reports.models import AuditEvent, Delivery
-from tests.conftest import FIXTURES, LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
+from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from workers import actions, relay
-from workers.context import Context, set_context
+from workers.context import Context
 
 GROUP_CHAT = -1001234567890  # Tha Uthen's Telegram group, topic 7 (tests/fixtures/centers.yaml)
 HEAD = {"id": 111, "is_bot": False, "first_name": "Nai Amphoe"}
 STRANGER = {"id": 999, "is_bot": False, "first_name": "Someone"}
 VILLAGER = "+66812345678"
 OFFICER_PHONE = "+66811112222"
-LINE_GROUP = "C4803" + "0" * 28
-LINE_MEMBER = "U" + "b" * 32
 SMS_PATH = "/2010-04-01/Accounts/"
 
 
@@ -195,22 +191,6 @@ def test_an_sms_question_is_answered_to_the_phone_and_the_alert_thread_once(ctx:
 
 
 # -- LINE ----------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def line_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
-    """Tha Uthen with a LINE group beside its Telegram topic, and a coordinator on LINE."""
-    centres = (FIXTURES / "centers.yaml").read_text().replace(
-        "      - telegram: {chat_id: -1001234567890, thread_id: 7}\n",
-        f"      - telegram: {{chat_id: -1001234567890, thread_id: 7}}\n      - line: {{to: \"{LINE_GROUP}\"}}\n", 1,
-    ).replace('      - {role: secretary, name: "Secretary Malee"',
-              f'      - {{role: coordinator, name: "Khun Daeng", line_user_id: "{LINE_MEMBER}"}}\n'
-              '      - {role: secretary, name: "Secretary Malee"', 1)
-    (tmp_path / "centers.yaml").write_text(centres)
-    context = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
-    set_context(context)
-    yield context
-    set_context(ctx)
-
 
 def line_post(client: FlaskClient, event: dict[str, Any]) -> int:
     event = {"mode": "active", "timestamp": int(time.time() * 1000), "webhookEventId": f"ev{time.time_ns()}",

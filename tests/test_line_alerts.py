@@ -5,13 +5,10 @@ audited."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,30 +18,13 @@ from sqlalchemy import select
 from gateway.app import create_app
 from i18n.catalog import text as t
 from reports.models import AuditEvent, Delivery, Report
-from tests.conftest import FIXTURES, LINE_SECRET
+from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.helpers import run_worker, stored_report
 from workers import jobs
-from workers.context import Context, set_context
+from workers.context import Context
 
-GROUP = "C4803" + "0" * 28
-MEMBER = "U" + "a" * 32
-
-
-@pytest.fixture
-def line_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
-    """Tha Uthen with a LINE group and a coordinator on LINE."""
-    centres = (FIXTURES / "centers.yaml").read_text().replace(
-        "      - telegram: {chat_id: -1001234567890, thread_id: 7}\n",
-        f"      - telegram: {{chat_id: -1001234567890, thread_id: 7}}\n      - line: {{to: \"{GROUP}\"}}\n", 1,
-    ).replace('      - {role: secretary, name: "Secretary Malee"',
-              f'      - {{role: coordinator, name: "Khun Daeng", line_user_id: "{MEMBER}"}}\n'
-              '      - {role: secretary, name: "Secretary Malee"', 1)
-    (tmp_path / "centers.yaml").write_text(centres)
-    context = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
-    set_context(context)
-    yield context
-    set_context(ctx)
+GROUP, MEMBER = LINE_GROUP, LINE_MEMBER
 
 
 def report(ctx: Context) -> Report:
