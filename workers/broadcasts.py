@@ -291,7 +291,12 @@ def _deliver(ctx: Context, channel: str, address: str, text: str, row_id: str) -
 
 
 def _send_one(ctx: Context, broadcast: Broadcast, center: Center, row_id: str) -> float:
-    """Send one row if it is still due; return seconds to wait when its channel has no slot left now."""
+    """Send one row if it is still due; return seconds to wait when its channel has no slot free now.
+
+    The provider call happens between two short transactions, not inside one: on SQLite a transaction holds
+    the write lock, and reports must not queue behind a slow provider. The Redis claim keeps other workers
+    off the row meanwhile; the `sent` marker covers a crash between the provider's yes and the second one.
+    """
     claim = keys.sending(f"bc-{row_id}")
     if not ctx.redis.set(claim, os.getpid(), nx=True, ex=ctx.settings.send_claim_s):
         return 0.0
@@ -300,35 +305,38 @@ def _send_one(ctx: Context, broadcast: Broadcast, center: Center, row_id: str) -
             row = session.get(BroadcastSend, row_id)
             if row is None or row.status not in OPEN:
                 return 0.0
-            marker = ctx.redis.get(claim + ":sent")
-            if marker is not None:  # the provider took it before a crash: only the row was not written
+            if ctx.redis.get(claim + ":sent") is not None:  # the provider took it; the row was not written
                 row.status, row.sent_at = DeliveryStatus.SENT.value, utcnow()
                 return 0.0
-            address, channel = _address(ctx, session, row)
+            address, route = _address(ctx, session, row)
             if address is None:
-                row.status, row.last_error = DeliveryStatus.SKIPPED.value, channel
+                row.status, row.last_error = DeliveryStatus.SKIPPED.value, route
                 return 0.0
-            wait = take_slot(ctx, channel)
+            wait = take_slot(ctx, route)
             if wait > 0:
                 return wait
             row.attempts += 1
-            try:
-                provider_id = _deliver(ctx, channel, address, _text(broadcast, center, row), row.id)
-            except NotConfigured as exc:
-                row.status, row.last_error = DeliveryStatus.SKIPPED.value, str(exc)[:500]
-                return 0.0
-            except SendError as exc:
-                row.last_error = str(exc)[:500]
-                if exc.permanent or row.attempts >= MAX_ATTEMPTS:
-                    row.status = DeliveryStatus.DEAD.value
-                else:
-                    row.status = DeliveryStatus.RETRYING.value
-                    delay = exc.retry_after or RETRY_S[min(row.attempts - 1, len(RETRY_S) - 1)]
-                    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                return 0.0
+            attempts, text = row.attempts, _text(broadcast, center, row)
+        status, error, retry_at = DeliveryStatus.SENT.value, None, None
+        try:
+            provider_id = _deliver(ctx, route, address, text, row_id)
             ctx.redis.set(claim + ":sent", provider_id or "sent", ex=7 * 86400)
-            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT.value, utcnow(), None
-            return 0.0
+        except NotConfigured as exc:
+            status, error = DeliveryStatus.SKIPPED.value, str(exc)[:500]
+        except SendError as exc:
+            error = str(exc)[:500]
+            if exc.permanent or attempts >= MAX_ATTEMPTS:
+                status = DeliveryStatus.DEAD.value
+            else:
+                status = DeliveryStatus.RETRYING.value
+                delay = exc.retry_after or RETRY_S[min(attempts - 1, len(RETRY_S) - 1)]
+                retry_at = utcnow() + timedelta(seconds=delay)
+        with ctx.sessions.begin() as session:
+            row = session.get(BroadcastSend, row_id)
+            if row is not None:
+                row.status, row.last_error, row.next_attempt_at = status, error, retry_at
+                row.sent_at = utcnow() if status == DeliveryStatus.SENT.value else None
+        return 0.0
     finally:
         ctx.redis.delete(claim)
 
