@@ -84,11 +84,12 @@ def test_a_member_acts_by_postback_and_the_group_sees_who(line_ctx: Context, lin
     assert [e for e in events if e in ("acknowledged", "assigned", "closed")] == ["acknowledged", "assigned", "closed"]
 
 
-@pytest.mark.parametrize("user, forge", [("U" + "b" * 32, False), (MEMBER, True)])
+@pytest.mark.parametrize("user, forge, label", [("U" + "b" * 32, False, "รับทราบ"), (MEMBER, True, "รับทราบ"),
+                                               ("U" + "b" * 32, False, "ถามผู้แจ้ง")])
 def test_a_stranger_or_a_forged_button_is_refused_and_audited(line_ctx: Context, line_api: FakeAPI, user: str,
-                                                              forge: bool) -> None:
+                                                              forge: bool, label: str) -> None:
     found = report(line_ctx)
-    data = buttons_of(pushes(line_api)[0])["รับทราบ"]
+    data = buttons_of(pushes(line_api)[0])[label]
     if forge:
         data = data.replace(":4803:", ":2706:")
     client = create_app(context=line_ctx).test_client()
@@ -100,3 +101,4 @@ def test_a_stranger_or_a_forged_button_is_refused_and_audited(line_ctx: Context,
     assert len(refused) == 1 and refused[0].actor.startswith("line:user:")
     (answer,) = [r.body["messages"][0]["text"] for r in line_api.received("POST", "/v2/bot/message/reply")]
     assert answer == t("th", "act_not_member")
+    assert not line_ctx.redis.keys("nts:asking:*")  # no question window opened for a stranger
