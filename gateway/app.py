@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.settings import Settings
 from gateway.web import api, batch, broadcasts, center, guard, health
@@ -21,6 +22,10 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.proxy_hops > 0:
+        # The client's address from X-Forwarded-For, trusting exactly as many proxies as configured (a client
+        # cannot pose as another by sending the header itself): https://werkzeug.palletsprojects.com/en/stable/middleware/proxy_fix/
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     app.extensions["ntswatch"] = AppState(ctx)
     for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp):
         app.register_blueprint(bp)

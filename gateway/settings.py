@@ -42,6 +42,10 @@ class Settings:
     ussd_secret: str = ""
     # Limits and timings with sensible defaults; not part of the fixed interface.
     max_body_bytes: int = 64 * 1024
+    # Reverse proxies in front of the gateway that set X-Forwarded-For (NTS_PROXY_HOPS). 0 trusts no such
+    # header: behind nginx every request would then come from the proxy's address, and the per-address
+    # refusal limit (gateway/web/guard.py) would block the providers with the guesser.
+    proxy_hops: int = 0
     dedup_ttl_s: int = 48 * 3600
     conversation_timeout_s: int = 60 * 60
     notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))  # NTS_NOTIFY_BACKOFF, the last repeats
@@ -94,6 +98,7 @@ class Settings:
             "smsgateway_api_base": _env("SMSGATEWAY_API_BASE").rstrip("/"),
             "ussd_secret": _env("USSD_SECRET"),
             "spool_dir": _env("NTS_SPOOL_DIR"),
+            "proxy_hops": int(_env("NTS_PROXY_HOPS", "0")),
             "notify_backoff_s": tuple(int(x) for x in _env("NTS_NOTIFY_BACKOFF", "5,30,120,600,1800").split(",")),
             "sweep_interval_s": float(_env("NTS_SWEEP_INTERVAL_S", "30")),
             "sweep_grace_s": float(_env("NTS_SWEEP_GRACE_S", "60")),

@@ -72,3 +72,33 @@ def test_provider_redeliveries_do_not_count_as_the_sender_repeating(ctx: Context
     # the same sender's next, different message is still answered
     reply = send(ctx, "สถานะ 100017", sender="+66812345678")
     assert reply and reply != t("th", "rate_limited")
+
+
+def test_behind_a_proxy_the_guesser_is_blocked_not_the_proxy(ctx: Context) -> None:
+    import dataclasses
+
+    from flask.testing import FlaskClient
+
+    from gateway.app import create_app
+    from gateway.web import guard
+    from tests.conftest import USSD_SECRET
+
+    def ussd(client: FlaskClient, secret: str, forwarded_for: str) -> int:
+        return client.post(f"/webhooks/ussd?secret={secret}", data="sessionId=S1&serviceCode=*1%23&"
+                           "phoneNumber=%2B66812345678&text=", content_type="application/x-www-form-urlencoded",
+                           headers={"X-Forwarded-For": forwarded_for},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code  # nginx on the same host
+
+    behind = create_app(context=Context(dataclasses.replace(ctx.settings, proxy_hops=1))).test_client()
+    for n in range(guard.REFUSAL_LIMIT + 1):
+        ussd(behind, f"guess{n}", "203.0.113.7")
+    assert ussd(behind, USSD_SECRET, "203.0.113.7") == 429
+    assert ussd(behind, USSD_SECRET, "198.51.100.20") == 200  # the provider, through the same proxy
+    # A guesser cannot slip out by forging the header: only the last hop (the proxy's own entry) counts.
+    assert ussd(behind, USSD_SECRET, "198.51.100.99, 203.0.113.7") == 429
+    # Without NTS_PROXY_HOPS the header is not trusted at all: the address is the connection's.
+    ctx.redis.flushdb()
+    direct = create_app(context=ctx).test_client()
+    for n in range(guard.REFUSAL_LIMIT + 1):
+        ussd(direct, f"guess{n}", f"192.0.2.{n}")
+    assert ussd(direct, USSD_SECRET, "198.51.100.20") == 429
