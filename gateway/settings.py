@@ -46,6 +46,8 @@ class Settings:
     # header: behind nginx every request would then come from the proxy's address, and the per-address
     # refusal limit (gateway/web/guard.py) would block the providers with the guesser.
     proxy_hops: int = 0
+    # Which proactive updates reporters get (NTS_REPORTER_UPDATES); STOP silences all of them for one reporter.
+    reporter_updates: tuple[str, ...] = ("received", "acknowledged", "assigned", "closed")
     dedup_ttl_s: int = 48 * 3600
     conversation_timeout_s: int = 60 * 60
     notify_backoff_s: tuple[int, ...] = field(default=(5, 30, 120, 600, 1800))  # NTS_NOTIFY_BACKOFF, the last repeats
@@ -99,6 +101,9 @@ class Settings:
             "ussd_secret": _env("USSD_SECRET"),
             "spool_dir": _env("NTS_SPOOL_DIR"),
             "proxy_hops": int(_env("NTS_PROXY_HOPS", "0")),
+            "reporter_updates": tuple(x.strip() for x in _env("NTS_REPORTER_UPDATES",
+                                                              "received,acknowledged,assigned,closed").split(",")
+                                      if x.strip()),
             "notify_backoff_s": tuple(int(x) for x in _env("NTS_NOTIFY_BACKOFF", "5,30,120,600,1800").split(",")),
             "sweep_interval_s": float(_env("NTS_SWEEP_INTERVAL_S", "30")),
             "sweep_grace_s": float(_env("NTS_SWEEP_GRACE_S", "60")),

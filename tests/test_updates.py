@@ -99,3 +99,22 @@ def test_a_ussd_reporter_hears_by_sms_and_a_telegram_reporter_in_their_chat(
     private = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == "5551234"]
     assert any(text.startswith("เลขที่") and "รับทราบ" in text for text in private)
     assert any(text.startswith("เลขที่") and "ได้รับเรื่อง" in text for text in private)
+
+
+def test_a_gateway_can_send_fewer_updates(ctx: Context, twilio_api: FakeAPI) -> None:
+    import dataclasses
+
+    from workers.context import set_context
+
+    thrifty = Context(dataclasses.replace(ctx.settings, reporter_updates=("closed",)))  # SMS costs money here
+    set_context(thrifty)
+    try:
+        report_id = say(thrifty, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+        assert report_id
+        report = report_of(thrifty, report_id)
+        for action in ("ack", "police", "resolved"):
+            actions.apply(report.ticket, action, report.center_id, OFFICER, "sms")
+        run_worker(thrifty.redis)
+        assert texts_to(twilio_api, "+66812345678") == [t("th", "update_closed", ticket=report.ticket)]
+    finally:
+        set_context(ctx)

@@ -37,6 +37,8 @@ def send_status_update(report_id: str, status: str) -> str:
     ctx = get_context()
     if status not in UPDATES:
         return "no update for this status"
+    if status not in ctx.settings.reporter_updates:
+        return "not sent on this gateway"  # NTS_REPORTER_UPDATES (each one is an SMS someone pays for)
     with ctx.sessions.begin() as session:
         report = session.get(Report, report_id)
         reporter = session.get(Reporter, report.reporter_id) if report else None
