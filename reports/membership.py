@@ -78,11 +78,15 @@ def joined(session: Session, center_id: str, telegram_user_id: int | None = None
     return Member(role=row.role, name=row.name, telegram_user_id=row.telegram_user_id, line_user_id=row.line_user_id)
 
 
-def inviter_of(session: Session, centers: dict[str, Center], telegram_user_id: int) -> tuple[Center, Member] | None:
-    """The centre where this Telegram account may invite (head or secretary), from the file or a membership."""
+def inviter_of(session: Session, centers: dict[str, Center], telegram_user_id: int | None = None,
+               line_user_id: str | None = None) -> tuple[Center, Member] | None:
+    """The centre where this Telegram or LINE account leads (head or secretary: may invite and broadcast),
+    from the centres file or a membership."""
     for center in centers.values():
-        member = next((m for m in center.members if m.telegram_user_id == telegram_user_id), None)
-        member = member or joined(session, center.id, telegram_user_id=telegram_user_id)
+        member = next((m for m in center.members if (telegram_user_id is not None
+                                                      and m.telegram_user_id == telegram_user_id)
+                       or (line_user_id is not None and m.line_user_id == line_user_id)), None)
+        member = member or joined(session, center.id, telegram_user_id=telegram_user_id, line_user_id=line_user_id)
         if member is not None and member.role in INVITERS:
             return center, member
     return None

@@ -297,3 +297,34 @@ def test_broadcast_api(client: FlaskClient, ctx: Context, body: object, status: 
     assert got["counts"] == {"sent": 3}  # no villager has subscribed here: the three members
     assert client.get(f"/api/broadcasts/{created['id']}").status_code == 401
     assert client.get("/api/broadcasts/NOPE", headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("role, answer", [("head", "queued"), ("coordinator", t("th", "bc_refused"))])
+def test_broadcast_from_line(ctx: Context, line_api: FakeAPI, twilio_api: FakeAPI, role: str, answer: str) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    from reports.models import Membership
+    from tests.conftest import LINE_SECRET
+
+    account = "U" + "c" * 32
+    with ctx.sessions.begin() as s:  # joined with an invite from LINE
+        s.add(Membership(center_id=THA_UTHEN, role=role, name="Khun Noi", line_user_id=account))
+    body = json.dumps({"destination": "U" + "0" * 32, "events": [{
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000), "webhookEventId": "evB1",
+        "deliveryContext": {"isRedelivery": False}, "replyToken": "rtB1", "source": {"type": "user", "userId": account},
+        "message": {"type": "text", "id": "m1", "text": "/broadcast ประชุมอาสาวันศุกร์ ที่ศาลาวัด"}}]},
+        ensure_ascii=False)
+    sig = base64.b64encode(hmac.new(LINE_SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    with create_app(context=ctx).test_client() as client:
+        for _ in range(2):  # a redelivered event is one broadcast
+            assert client.post("/webhooks/line", data=body.encode(), content_type="application/json",
+                               headers={"X-Line-Signature": sig}).status_code == 200
+    run_worker(ctx.redis)
+    (reply,) = [r.body["messages"][0]["text"] for r in line_api.received("POST", "/v2/bot/message/reply")]
+    if answer == "queued":
+        assert reply.startswith(t("th", "bc_queued", id="X", count=0, members=0, subscribers=0).split("X")[0])
+        assert sms_to(twilio_api, SECRETARY) == ["📢 ประชุมอาสาวันศุกร์ ที่ศาลาวัด"]
+    else:
+        assert reply == answer and twilio_api.received("POST", SMS_PATH) == []

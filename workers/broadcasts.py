@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from workers.senders import NotConfigured, SendError
 log = logging.getLogger("ntswatch.broadcasts")
 
 AUDIENCES = ("all", "members", "subscribers")
+BROADCAST_COMMAND = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)  # to the bot
 TEMPLATES = ("fake_jobs", "training")
 RUN_BUDGET_S = 60.0  # then the job queues its continuation, so one long broadcast never holds a worker
 BATCH = 50
@@ -188,16 +190,18 @@ def enqueue(ctx: Context, broadcast_id: str, delay_s: float = 0.0, suffix: str =
         queue.enqueue_call("workers.broadcasts.send_batch", args=(broadcast_id,), job_id=job_id, result_ttl=3600)
 
 
-def from_bot(telegram_user_id: int, chat_id: int, text: str) -> str:
-    """RQ job: `/broadcast <text>` from a head or secretary on Telegram, to everyone of their centre, in the
-    language the text is written in (others get it as written); anyone else is refused."""
+def from_bot(surface: str, account: str, chat: str, text: str) -> str:
+    """RQ job: `/broadcast <text>` from a head or secretary on Telegram or LINE, to everyone of their centre, in
+    the language the text is written in (others get it as written); anyone else is refused. The answer goes
+    to the same chat (`chat`: a Telegram chat id, or a LINE reply token)."""
     from i18n.script import detect_language
     from reports.membership import inviter_of
-    from workers.senders import telegram
+    from workers.senders import line, telegram
 
     ctx = get_context()
     with ctx.sessions() as session:
-        found = inviter_of(session, ctx.centers.by_id, telegram_user_id)
+        found = inviter_of(session, ctx.centers.by_id, telegram_user_id=int(account) if surface == "telegram" else None,
+                           line_user_id=account if surface == "line" else None)
     if found is None:
         answer = t("th", "bc_refused")
     elif not text.strip():
@@ -208,12 +212,15 @@ def from_bot(telegram_user_id: int, chat_id: int, text: str) -> str:
         lang = written if written in LANGUAGES else center.language
         try:
             broadcast_id, members, subscribers = create(ctx, center, {lang: text}, "all",
-                                                        f"telegram:{member.role}:{member.name}")
+                                                        f"{surface}:{member.role}:{member.name}")
             answer = t(center.language, "bc_queued", id=broadcast_id, count=members + subscribers, members=members,
                        subscribers=subscribers)
         except BroadcastError as exc:
             answer = str(exc)
-    telegram.send(ctx.settings, {"chat_id": chat_id}, answer)
+    if surface == "telegram":
+        telegram.send(ctx.settings, {"chat_id": int(chat)}, answer)
+    elif chat:
+        line.reply(ctx.settings, chat, answer)
     return answer
 
 

@@ -25,6 +25,7 @@ from gateway.intake import Accepted
 from reports.identity import encrypt_contact
 from reports.membership import JOIN_COMMAND
 from workers import actions, relay
+from workers.broadcasts import BROADCAST_COMMAND
 from workers.context import Context
 from workers.queue import get_queue
 
@@ -160,10 +161,16 @@ def parse(ctx: Context, req: WebRequest, data: dict[str, Any]) -> Parsed:
         if msg is None:
             continue
         join = JOIN_COMMAND.match(msg.text.strip())
-        if join is not None:  # a new member binding their LINE account (reports/membership.py)
+        broadcast = BROADCAST_COMMAND.match(msg.text.strip())
+        if join is not None or broadcast is not None:  # a member's command, not a report (once per event)
             if ctx.redis.set(keys.dedup("line-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
-                get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(
-                    join.group(1), CHANNEL, msg.address[5:], str(event.get("replyToken") or "")))
+                token = str(event.get("replyToken") or "")
+                if join is not None:  # a new member binding their LINE account (reports/membership.py)
+                    get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(
+                        join.group(1), CHANNEL, msg.address[5:], token))
+                elif broadcast is not None:  # a head or secretary's awareness message (workers/broadcasts.py)
+                    get_queue(ctx.redis).enqueue_call("workers.broadcasts.from_bot", args=(
+                        CHANNEL, msg.address[5:], token, (broadcast.group(1) or "").strip()[:1000]))
             continue
         messages.append(msg)
         if event.get("replyToken"):

@@ -34,12 +34,12 @@ from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
 from reports.membership import JOIN_COMMAND
 from workers import actions, relay
+from workers.broadcasts import BROADCAST_COMMAND
 from workers.context import Context
 from workers.queue import get_queue
 
 CHANNEL = "telegram"
 INVITE = re.compile(r"^/invite\s+([A-Za-z]+)\s+(.{1,80})$", re.IGNORECASE)
-BROADCAST = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_VOICE_BYTES = 10 * 1024 * 1024
 CALLBACK_PREFIX = "o:"
@@ -129,7 +129,7 @@ def membership_command(ctx: Context, msg: Inbound) -> bool:
     """`JOIN <code>` from a new member, `/invite <role> <name>` or `/broadcast <text>` from a head or
     secretary: handled by a job (once per update), not by the report flow."""
     join, invite = JOIN_COMMAND.match(msg.text.strip()), INVITE.match(msg.text.strip())
-    broadcast = BROADCAST.match(msg.text.strip())
+    broadcast = BROADCAST_COMMAND.match(msg.text.strip())
     if join is None and invite is None and broadcast is None:
         return False
     if ctx.redis.set(keys.dedup("telegram-member", msg.provider_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
@@ -141,8 +141,8 @@ def membership_command(ctx: Context, msg: Inbound) -> bool:
             get_queue(ctx.redis).enqueue_call("workers.joining.invite", args=(user, user, invite.group(1).lower(),
                                                                               invite.group(2).strip()))
         elif broadcast is not None:  # a head or secretary's awareness message (workers/broadcasts.py)
-            get_queue(ctx.redis).enqueue_call("workers.broadcasts.from_bot",
-                                              args=(user, user, (broadcast.group(1) or "").strip()[:1000]))
+            get_queue(ctx.redis).enqueue_call("workers.broadcasts.from_bot", args=(
+                CHANNEL, str(user), str(user), (broadcast.group(1) or "").strip()[:1000]))
     return True
 
 
