@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import LANGUAGES
 from reports import store
 from reports.centers import ROLES, Center, Member
 from reports.models import Invite, Membership, utcnow
@@ -48,7 +49,7 @@ def create_invite(session: Session, center: Center, role: str, name: str, create
 
 
 def redeem(session: Session, code: str, telegram_user_id: int | None = None,
-           line_user_id: str | None = None) -> Membership:
+           line_user_id: str | None = None, language: str | None = None) -> Membership:
     """Bind the account to the invite's centre and role; raise InviteError when the code cannot be used."""
     invite = session.execute(select(Invite).where(Invite.code_hash == _hash(code))).scalar_one_or_none()
     if invite is None:
@@ -59,7 +60,8 @@ def redeem(session: Session, code: str, telegram_user_id: int | None = None,
         raise InviteError("expired")
     invite.used_at = utcnow()
     member = Membership(center_id=invite.center_id, role=invite.role, name=invite.name,
-                        telegram_user_id=telegram_user_id, line_user_id=line_user_id)
+                        telegram_user_id=telegram_user_id, line_user_id=line_user_id,
+                        language=language if language in LANGUAGES else None)
     session.add(member)
     store.audit(session, "member_joined", None, f"{'telegram' if telegram_user_id else 'line'}:{invite.name}"[:64],
                 {"center": invite.center_id, "role": invite.role})
@@ -75,7 +77,8 @@ def joined(session: Session, center_id: str, telegram_user_id: int | None = None
     row = session.execute(query.limit(1)).scalar_one_or_none()
     if row is None:
         return None
-    return Member(role=row.role, name=row.name, telegram_user_id=row.telegram_user_id, line_user_id=row.line_user_id)
+    return Member(role=row.role, name=row.name, telegram_user_id=row.telegram_user_id, line_user_id=row.line_user_id,
+                  language=row.language)
 
 
 def inviter_of(session: Session, centers: dict[str, Center], telegram_user_id: int | None = None,

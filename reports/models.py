@@ -183,6 +183,7 @@ class Membership(Base):
     name: Mapped[str] = mapped_column(String(80))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))  # their app's language at JOIN (broadcasts)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -112,3 +112,25 @@ def test_join_on_line(client: FlaskClient, ctx: Context, line_api: FakeAPI) -> N
     assert replies == [t("lo", "join_ok", name="Khamla", role=t("lo", "role_coordinator"),
                          center=ctx.centers.by_id["4801"].name)]
     assert actions.member_by_line(ctx.centers.by_id["4801"], user) is not None
+
+
+def test_a_member_who_joined_reads_broadcasts_in_their_apps_language(client: FlaskClient, ctx: Context,
+                                                                      telegram: FakeTelegram,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from workers import broadcasts
+
+    assert main(["centers", "invite", "--center", "4803", "--role", "coordinator", "--name", "Thongdy"]) == 0
+    code = capsys.readouterr().out.split()[0]
+    update = {"update_id": 5101, "message": {"message_id": 1, "date": int(time.time()), "text": f"JOIN {code}",
+                                             "from": {"id": NEW_MEMBER, "is_bot": False, "first_name": "T",
+                                                      "language_code": "lo"},
+                                             "chat": {"id": NEW_MEMBER, "type": "private"}}}
+    assert client.post("/webhooks/telegram", json=update,
+                       headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET}).status_code == 200
+    run_worker(ctx.redis)
+    member = actions.member_by_telegram(ctx.centers.by_id["4803"], NEW_MEMBER)
+    assert member is not None and member.language == "lo"
+    broadcasts.create(ctx, ctx.centers.by_id["4803"], {"th": "ประชุมวันศุกร์", "lo": "ປະຊຸມວັນສຸກ"}, "members", "cli")
+    run_worker(ctx.redis)
+    assert said_to(telegram, NEW_MEMBER)[-1] == "📢 ປະຊຸມວັນສຸກ"
+    assert said_to(telegram, HEAD)[-1] == "📢 ประชุมวันศุกร์"  # the centres file's head: the centre's language

@@ -138,7 +138,7 @@ def recipients(session: Session, center: Center, audience: str) -> list[Recipien
     if audience in ("all", "members"):
         joined = session.execute(select(Membership).where(Membership.center_id == center.id)).scalars()
         members = [*center.members, *(Member(role=m.role, name=m.name, telegram_user_id=m.telegram_user_id,
-                                             line_user_id=m.line_user_id) for m in joined)]
+                                             line_user_id=m.line_user_id, language=m.language) for m in joined)]
         for member in members:
             r = _member_recipient(member, center)
             if r is not None:

@@ -18,13 +18,14 @@ def _answer(surface: str, chat: str, text: str) -> None:
         line.reply(settings, chat, text)  # chat: the event's reply token
 
 
-def join(code: str, surface: str, account: str, chat: str) -> str:
-    """Bind a Telegram user id or LINE user id with an invite code; tell them the outcome."""
+def join(code: str, surface: str, account: str, chat: str, language: str | None = None) -> str:
+    """Bind a Telegram user id or LINE user id with an invite code (and the language their app is set to);
+    tell them the outcome."""
     ctx = get_context()
     try:
         with ctx.sessions.begin() as session:
             member = redeem(session, code, telegram_user_id=int(account) if surface == "telegram" else None,
-                            line_user_id=account if surface == "line" else None)
+                            line_user_id=account if surface == "line" else None, language=language)
             center = ctx.centers.by_id.get(member.center_id) or ctx.centers.fallback
             text = t(center.language, "join_ok", name=member.name, role=t(center.language, f"role_{member.role}"),
                      center=center.name)

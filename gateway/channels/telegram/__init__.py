@@ -136,7 +136,7 @@ def membership_command(ctx: Context, msg: Inbound) -> bool:
         user = int(msg.address[3:])
         if join is not None:
             get_queue(ctx.redis).enqueue_call("workers.joining.join", args=(join.group(1), CHANNEL, str(user),
-                                                                            str(user)))
+                                                                            str(user), msg.language_hint))
         elif invite is not None:
             get_queue(ctx.redis).enqueue_call("workers.joining.invite", args=(user, user, invite.group(1).lower(),
                                                                               invite.group(2).strip()))
