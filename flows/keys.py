@@ -50,3 +50,8 @@ def relay(pid: str) -> str:
 def asking(surface: str, chat: str, user: str) -> str:
     """A member pressed "ask the reporter" in a group: their next message there is the question."""
     return f"nts:asking:{surface}:{chat}:{user}"
+
+
+def ask_prompt(chat: str, message_id: str) -> str:
+    """The Telegram "ask the reporter" prompt a member may reply to with their question."""
+    return f"nts:askprompt:{chat}:{message_id}"

@@ -84,13 +84,14 @@ def press_ask(client: FlaskClient, ctx: Context, ticket: str, message_id: int, u
     return str(answer.get("text"))
 
 
-def group_message(client: FlaskClient, user: dict[str, Any], text: str, reply_to: int | None = None) -> None:
+def group_message(client: FlaskClient, user: dict[str, Any], text: str, reply_to: int | None = None,
+                  update_id: int | None = None) -> None:
     message: dict[str, Any] = {"message_id": time.time_ns() % 10**6, "date": int(time.time()), "text": text,
                                "message_thread_id": 7, "from": user,
                                "chat": {"id": GROUP_CHAT, "type": "supergroup", "title": "NTS-MWCC Tha Uthen"}}
     if reply_to is not None:
         message["reply_to_message"] = {"message_id": reply_to, "date": 1, "chat": message["chat"], "text": "?"}
-    assert telegram_post(client, {"update_id": time.time_ns() % 10**9, "message": message}) is None
+    assert telegram_post(client, {"update_id": update_id or time.time_ns() % 10**9, "message": message}) is None
 
 
 def group_texts(telegram: FakeTelegram) -> list[Any]:
@@ -140,6 +141,25 @@ def test_group_talk_is_not_relayed_and_one_press_is_one_question(client: FlaskCl
     relayed = [s for s in sms_to(twilio_api, VILLAGER) if s.startswith(t("th", "relay_question", ticket=ticket,
                                                                          question="")[:10])]
     assert len(relayed) == 1 and "รถสีอะไร" in relayed[0]
+
+
+def test_a_reply_to_the_prompt_asks_even_after_the_window(client: FlaskClient, ctx: Context,
+                                                          telegram: FakeTelegram, twilio_api: FakeAPI) -> None:
+    ticket, alert_id = reported(ctx)
+    press_ask(client, ctx, ticket, alert_id, HEAD)
+    run_worker(ctx.redis)
+    (key,) = [k.decode() if isinstance(k, bytes) else k for k in ctx.redis.keys("nts:askprompt:*")]
+    prompt_id = int(key.rsplit(":", 1)[1])
+    ctx.redis.delete(*ctx.redis.keys("nts:asking:*"))  # ten minutes later: the next-message window is gone
+    group_message(client, STRANGER, "give me the number", reply_to=prompt_id)  # not a member: refused
+    for _ in range(2):  # Telegram redelivered the member's reply: one question
+        group_message(client, HEAD, "เรือลำสีฟ้าใช่ไหม", reply_to=prompt_id, update_id=424242)
+    run_worker(ctx.redis)
+    assert [s for s in sms_to(twilio_api, VILLAGER) if "เรือ" in s or "number" in s] == [
+        t("th", "relay_question", ticket=ticket, question="เรือลำสีฟ้าใช่ไหม")]
+    with ctx.sessions() as s:
+        assert [e.actor for e in s.execute(select(AuditEvent)).scalars() if e.event == "refused"] == [
+            "telegram:user:999"]
 
 
 def test_a_stranger_cannot_open_a_question(client: FlaskClient, ctx: Context, telegram: FakeTelegram,

@@ -50,6 +50,12 @@ def take_question(ctx: Context, surface: str, chat: str, user: str) -> dict[str,
     return json.loads(raw) if raw else None
 
 
+def prompt_answered(ctx: Context, chat: str, message_id: str) -> dict[str, Any] | None:
+    """The ticket and centre of the Telegram "ask" prompt `message_id` (a reply to it is a question)."""
+    raw = ctx.redis.get(keys.ask_prompt(chat, message_id))
+    return json.loads(raw) if raw else None
+
+
 def prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, member: dict[str, Any]) -> str:
     """RQ job: tell the group (in the centre's language) that the member's next message goes to the reporter.
 
@@ -62,11 +68,15 @@ def prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, memb
     text = t(center.language, "ask_prompt", name=member["name"] or member["role"], ticket=ticket)
     if surface == "telegram":
         name = member["name"] or member["role"]
-        return telegram.send(ctx.settings, {
+        message_id = telegram.send(ctx.settings, {
             "chat_id": chat["chat_id"], "thread_id": chat.get("thread_id"),
             "mention": {"user_id": chat["user_id"], "name": name},  # the reply box opens for this member only
             "reply_markup": {"force_reply": True, "selective": True,
                              "input_field_placeholder": t(center.language, "ask_placeholder")}}, text)
+        # A reply to the prompt is a question even after the 10-minute window (Telegram shows what it answers).
+        ctx.redis.set(keys.ask_prompt(str(chat["chat_id"]), message_id),
+                      json.dumps({"ticket": ticket, "center": center_id}), ex=RELAY_TTL_S)
+        return message_id
     line.reply(ctx.settings, chat["reply_token"], text)
     return "replied"
 

@@ -178,8 +178,9 @@ def alert_button(ctx: Context, callback: dict[str, Any]) -> str:
 
 
 def group_question(ctx: Context, update: dict[str, Any]) -> bool:
-    """A member's message in a centre's group after they pressed "ask the reporter": relayed by a job.
-    Other group messages are the group's own conversation and are left alone (one Redis read)."""
+    """A member's message in a centre's group after they pressed "ask the reporter", or their reply to the
+    prompt: relayed by a job. Other group messages are the group's own conversation and are left alone
+    (one Redis read; one more for a reply)."""
     message = update.get("message")
     if not isinstance(message, dict):
         return False
@@ -188,6 +189,21 @@ def group_question(ctx: Context, update: dict[str, Any]) -> bool:
     if chat.get("type") not in ("group", "supergroup") or "id" not in user or not text:
         return False
     pending = relay.take_question(ctx, CHANNEL, str(chat.get("id")), str(user["id"]))
+    replied_to = (message.get("reply_to_message") or {}).get("message_id")
+    if pending is None and replied_to is not None:  # a reply to an "ask" prompt, the window closed or not
+        prompt = relay.prompt_answered(ctx, str(chat.get("id")), str(replied_to))
+        center = ctx.centers.by_id.get(prompt["center"]) if prompt else None
+        if prompt is None or center is None:
+            return False
+        if not ctx.redis.set(keys.dedup("telegram-ask", str(update["update_id"])), 1, nx=True,
+                             ex=ctx.settings.dedup_ttl_s):
+            return True  # a redelivered reply: asked the first time
+        member = actions.member_by_telegram(center, int(user["id"]))
+        if member is None:
+            get_queue(ctx.redis).enqueue_call("workers.actions.refuse", args=(
+                prompt["ticket"], center.id, "telegram", f"user:{user['id']}"))
+            return True
+        pending = {**prompt, "member": {"name": member.name, "role": member.role}}
     if pending is None:
         return False
     get_queue(ctx.redis).enqueue_call("workers.relay.ask_from_group", args=(pending, text[:1000], {
