@@ -255,3 +255,26 @@ def test_line_group_talk_without_a_press_is_left_alone(line_ctx: Context, line_a
         run_worker(line_ctx.redis)
     assert not any("สวัสดีทุกคน" in s for s in sms_to(twilio_api, VILLAGER))
     assert line_api.received("POST", "/v2/bot/message/reply") == []
+
+
+def test_line_quoting_the_prompt_asks_even_after_the_window(line_ctx: Context, line_api: FakeAPI,
+                                                            twilio_api: FakeAPI) -> None:
+    ticket, _ = reported(line_ctx)
+    with create_app(context=line_ctx).test_client() as client:
+        data = actions.sign(line_ctx.settings.secret_key, "ask", ticket, "4803")
+        assert line_post(client, {"type": "postback", "postback": {"data": data}}) == 200
+        run_worker(line_ctx.redis)
+        assert line_ctx.redis.exists(f"nts:askprompt:{LINE_GROUP}:1")  # the prompt's message id, from LINE
+        line_ctx.redis.delete(*line_ctx.redis.keys("nts:asking:*"))  # the window has passed
+        stranger = {"type": "group", "groupId": LINE_GROUP, "userId": "U" + "d" * 32}
+        assert line_post(client, {"type": "message", "source": stranger, "message": {
+            "type": "text", "id": "3", "text": "who reported?", "quotedMessageId": "1"}}) == 200
+        for _ in range(2):  # LINE redelivered the event: one question
+            assert line_post(client, {"type": "message", "webhookEventId": "evQ1", "message": {
+                "type": "text", "id": "4", "text": "รถกี่คัน", "quotedMessageId": "1"}}) == 200
+        run_worker(line_ctx.redis)
+    assert [s for s in sms_to(twilio_api, VILLAGER) if "รถกี่คัน" in s or "who" in s] == [
+        t("th", "relay_question", ticket=ticket, question="รถกี่คัน")]
+    with line_ctx.sessions() as s:
+        assert [e.actor for e in s.execute(select(AuditEvent)).scalars() if e.event == "refused"] == [
+            "line:user:U" + "d" * 11]

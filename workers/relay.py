@@ -51,7 +51,7 @@ def take_question(ctx: Context, surface: str, chat: str, user: str) -> dict[str,
 
 
 def prompt_answered(ctx: Context, chat: str, message_id: str) -> dict[str, Any] | None:
-    """The ticket and centre of the Telegram "ask" prompt `message_id` (a reply to it is a question)."""
+    """The ticket and centre of the "ask" prompt `message_id` in `chat` (a reply to or quote of it asks)."""
     raw = ctx.redis.get(keys.ask_prompt(chat, message_id))
     return json.loads(raw) if raw else None
 
@@ -59,7 +59,8 @@ def prompt_answered(ctx: Context, chat: str, message_id: str) -> dict[str, Any] 
 def prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, member: dict[str, Any]) -> str:
     """RQ job: tell the group (in the centre's language) that the member's next message goes to the reporter.
 
-    Telegram: a ForceReply message in the alert's topic; LINE: the postback's reply token.
+    Telegram: a ForceReply message in the alert's topic; LINE: the postback's reply token. A reply to (or a
+    quote of) the prompt is remembered as a question for its ticket for RELAY_TTL_S.
     """
     from workers.senders import line, telegram
 
@@ -77,8 +78,11 @@ def prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, memb
         ctx.redis.set(keys.ask_prompt(str(chat["chat_id"]), message_id),
                       json.dumps({"ticket": ticket, "center": center_id}), ex=RELAY_TTL_S)
         return message_id
-    line.reply(ctx.settings, chat["reply_token"], text)
-    return "replied"
+    message_id = line.reply(ctx.settings, chat["reply_token"], text)
+    if message_id and chat.get("group"):  # quoting the prompt asks too, after the window (quotedMessageId)
+        ctx.redis.set(keys.ask_prompt(chat["group"], message_id),
+                      json.dumps({"ticket": ticket, "center": center_id}), ex=RELAY_TTL_S)
+    return message_id or "replied"
 
 
 def ask_from_group(pending: dict[str, Any], question: str, origin: dict[str, Any]) -> str:

@@ -60,12 +60,16 @@ def send_alert(settings: Settings, to: str, text: str, buttons: list[tuple[str, 
     return str(getattr(sent[0], "id", "line")) if sent else "line"
 
 
-def reply(settings: Settings, reply_token: str, text: str) -> None:
-    """Answer in the group with the event's reply token (free; valid about a minute)."""
+def reply(settings: Settings, reply_token: str, text: str) -> str:
+    """Answer in the group with the event's reply token (free; valid about a minute); return LINE's message id
+    (a member quoting it is answering it: `quotedMessageId`)."""
     from linebot.v3.messaging import ReplyMessageRequest, TextMessage
     from linebot.v3.messaging.exceptions import ApiException
 
     try:
-        api(settings).reply_message(ReplyMessageRequest(replyToken=reply_token, messages=[TextMessage(text=text)]))
+        response = api(settings).reply_message(ReplyMessageRequest(replyToken=reply_token,
+                                                                   messages=[TextMessage(text=text)]))
     except ApiException as exc:
         raise SendError(f"line reply {exc.status}", permanent=exc.status == 400) from exc
+    sent = getattr(response, "sent_messages", None) or []
+    return str(getattr(sent[0], "id", "")) if sent else ""

@@ -95,17 +95,32 @@ def _group_of(event: dict[str, Any]) -> str:
 
 
 def group_question(ctx: Context, event: dict[str, Any]) -> bool:
-    """A member's text in a centre's group after they pressed "ask the reporter": relayed by a job.
-    Other group messages are the group's own conversation and are left alone (one Redis read)."""
+    """A member's text in a centre's group after they pressed "ask the reporter", or quoting its prompt:
+    relayed by a job. Other group messages are the group's own conversation and are left alone (one Redis
+    read; one more for a quote)."""
     source, message = event.get("source") or {}, event.get("message") or {}
     group, user_id = _group_of(event), str(source.get("userId") or "")
     text = str(message.get("text") or "").strip() if message.get("type") == "text" else ""
     if event.get("type") != "message" or not group or not user_id or not text:
         return False
     pending = relay.take_question(ctx, CHANNEL, group, user_id)
+    event_id = str(event.get("webhookEventId") or hashlib.sha256(text.encode()).hexdigest())
+    quoted = message.get("quotedMessageId")
+    if pending is None and quoted:  # quoting the "ask" prompt: a question even after the window
+        prompt = relay.prompt_answered(ctx, group, str(quoted))
+        center = ctx.centers.by_id.get(prompt["center"]) if prompt else None
+        if prompt is None or center is None:
+            return False
+        if not ctx.redis.set(keys.dedup("line-ask", event_id), 1, nx=True, ex=ctx.settings.dedup_ttl_s):
+            return True  # a redelivered event: asked the first time
+        member = actions.member_by_line(center, user_id)
+        if member is None:
+            get_queue(ctx.redis).enqueue_call("workers.actions.refuse", args=(
+                prompt["ticket"], center.id, "line", f"user:{user_id[:12]}", str(event.get("replyToken") or "")))
+            return True
+        pending = {**prompt, "member": {"name": member.name, "role": member.role}}
     if pending is None:
         return False
-    event_id = str(event.get("webhookEventId") or hashlib.sha256(text.encode()).hexdigest())
     get_queue(ctx.redis).enqueue_call("workers.relay.ask_from_group", args=(pending, text[:1000], {
         "kind": CHANNEL, "to": group, "reply_token": str(event.get("replyToken") or "")}),
         job_id=f"line-ask-{hashlib.sha256(event_id.encode()).hexdigest()[:32]}")
@@ -136,8 +151,9 @@ def alert_postback(ctx: Context, event: dict[str, Any]) -> None:
     if action == actions.ASK:  # the member's next message in this group is the question (workers/relay.py)
         relay.open_question(ctx, CHANNEL, _group_of(event), user_id, ticket, center_id,
                             {"name": member.name, "role": member.role})
-        queue.enqueue_call("workers.relay.prompt", args=(CHANNEL, {"reply_token": reply_token}, ticket, center_id,
-                                                         {"name": member.name, "role": member.role}))
+        queue.enqueue_call("workers.relay.prompt", args=(
+            CHANNEL, {"reply_token": reply_token, "group": _group_of(event)}, ticket, center_id,
+            {"name": member.name, "role": member.role}))
         return
     queue.enqueue_call("workers.actions.apply_line_action",
                        args=(ticket, action, center_id, {"name": member.name, "role": member.role}, reply_token),
