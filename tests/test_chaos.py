@@ -18,5 +18,7 @@ def test_short_chaos_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> No
     assert {"redis_sigkill", "redis_restarted", "worker_sigkill", "telegram_502"} <= kinds
     assert run["accepted"] == run["messages"] == 300
     assert run["spooled"] > 0  # the Redis outage really happened under load
-    assert (run["stored"], run["alerted"], run["duplicates"], run["lost"]) == (300, 300, 0, 0), run
+    assert (run["stored"], run["alerted"], run["duplicates_stored"], run["lost"]) == (300, 300, 0, 0), run
+    # Telegram has no idempotency key: an alert may go twice only where a worker was SIGKILLed mid-send.
+    assert run["duplicates_alerted"] <= run["alert_jobs_killed_mid_send"], run
     assert code == 0
