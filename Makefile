@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PO     := $(wildcard i18n/locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install catalogs run test lint typecheck pytest messages flows-check bench chaos clean
+.PHONY: install catalogs run test lint typecheck layers pytest messages flows-check bench chaos clean
 
 install: $(STAMP)
 
@@ -27,6 +27,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F i18n/babel.cfg -k N_ --no-location --sort-output \
 	  --project=ntswatch --copyright-holder="NTS-Mekong Watch" -o i18n/messages.pot i18n
 	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i i18n/messages.pot -d i18n/locales -D messages
+	$(BIN)/python -m i18n.annotate
 
 run: install catalogs
 	$(BIN)/ntswatch run
@@ -37,8 +38,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The layering contract in .importlinter: channels carry messages, centres/ does the centre's work, and so on.
+layers: install
+	$(BIN)/lint-imports --no-cache
+
+# Every core, each xdist worker with its own Redis; PYTEST_ARGS passes more (e.g. -m 'not system').
 pytest: install catalogs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 flows-check: install catalogs
 	$(BIN)/ntswatch flows check
@@ -46,8 +52,9 @@ flows-check: install catalogs
 test: install catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ntswatch flows check --quiet
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: install catalogs
 	$(BIN)/python -m bench.gateway_path

@@ -14,23 +14,23 @@ Results: bench/results/broadcast.json. `python -m bench.broadcast [--telegram 60
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import bench_context, redis_server, write_results
+from bench.common import bench_context, derived, redis_server, write_results
+from centres import broadcasts
+from gateway.channels.base import ChannelContext
 from gateway.channels.registry import adapter
+from gateway.channels.sending import Outgoing
+from reports.context import Context, install
 from reports.db import upgrade
 from reports.identity import encrypt_contact
 from reports.models import Reporter, Subscription
 from tests.fakes.http_api import FakeAPI, start_fake_api
 from tests.fakes.telegram_api import FakeTelegram, start_fake_telegram
-from workers import broadcasts
-from workers.context import Context, set_context
-from workers.queue import get_queue
 
 CENTRES = """fallback: "4803"
 centers:
@@ -59,12 +59,12 @@ def drain(ctx: Context, broadcast_id: str) -> float:
     """Run the broadcast's jobs in this process until done (sleeping where a continuation would wait)."""
     started = time.monotonic()
     while True:
-        outcome = broadcasts.send_batch(broadcast_id)
+        outcome = broadcasts.send_batch(ctx, broadcast_id)
         if outcome == "done":
             return time.monotonic() - started
         if outcome.startswith("continues in"):
             time.sleep(min(float(outcome.split()[2]), 5.0))
-        get_queue(ctx.redis).empty()  # the continuation we just ran ourselves
+        ctx.jobs.rq.empty()  # the continuation we just ran ourselves
 
 
 def window_figures(stamps: list[float], rate: float) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def run(n_telegram: int, n_sms: int, tg_rate: float, sms_rate: float) -> dict[st
                             telegram_bot_token="123456:bench", telegram_api_base=telegram.base_url,
                             twilio_account_sid="AC" + "1" * 32, twilio_auth_token="bench", twilio_from="+6640001234",
                             twilio_api_base=twilio.base_url, broadcast_rates={"telegram": tg_rate, "sms": sms_rate})
-        set_context(ctx)
+        install(ctx)
         upgrade(ctx.engine)
         add_subscribers(ctx, n_telegram, n_sms)
         center = ctx.centers.by_id["4803"]
@@ -112,7 +112,7 @@ def run(n_telegram: int, n_sms: int, tg_rate: float, sms_rate: float) -> dict[st
 
         since = time.time()
         broadcast_id, _, count = broadcasts.create(ctx, center, {"th": TEXT}, "subscribers", "bench")
-        get_queue(ctx.redis).empty()
+        ctx.jobs.rq.empty()
         elapsed = drain(ctx, broadcast_id)
         tg, sms = stamps_of(telegram, twilio, since)
         results["limited"] = {"rates": {"telegram": tg_rate, "sms": sms_rate}, "seconds": round(elapsed, 2),
@@ -121,21 +121,23 @@ def run(n_telegram: int, n_sms: int, tg_rate: float, sms_rate: float) -> dict[st
             results["limited"]["rows"] = broadcasts.summary(session, broadcast_id)
         assert count == n_telegram + n_sms
 
-        fast = Context(dataclasses.replace(ctx.settings, broadcast_rates={"telegram": 1e6, "sms": 1e6}))
-        fast.__dict__["redis"] = ctx.redis
-        set_context(fast)
+        fast = derived(ctx, broadcast_rates={"telegram": 1e6, "sms": 1e6})
+        install(fast)
         since = time.time()
         broadcast_id, _, _ = broadcasts.create(fast, center, {"th": TEXT}, "subscribers", "bench")
-        get_queue(fast.redis).empty()
+        fast.jobs.rq.empty()
         elapsed = drain(fast, broadcast_id)
         results["unlimited"] = {"seconds": round(elapsed, 2), "per_s": round(count / elapsed, 1),
                                 "ms_per_send": round(elapsed / count * 1000, 2)}
 
         started = time.monotonic()  # baseline: straight through the adapters, no ledger, no limit
+        transport = ChannelContext(fast.settings, fast.redis)
+        send_telegram, send_sms = adapter("telegram").send, adapter("twilio").send
+        assert send_telegram is not None and send_sms is not None
         for n in range(n_telegram):
-            adapter("telegram").send(fast, f"tg:{900000 + n}", f"{TEXT} x", [])  # type: ignore[misc]
+            send_telegram(transport, Outgoing("telegram", f"tg:{900000 + n}", f"{TEXT} x", f"b{n}"))
         for n in range(n_sms):
-            adapter("twilio").send(fast, f"+6681{n:07d}", f"{TEXT} x", [])  # type: ignore[misc]
+            send_sms(transport, Outgoing("twilio", f"+6681{n:07d}", f"{TEXT} x", f"s{n}"))
         elapsed = time.monotonic() - started
         results["baseline_adapters_only"] = {"seconds": round(elapsed, 2), "per_s": round(count / elapsed, 1),
                                              "ms_per_send": round(elapsed / count * 1000, 2)}

@@ -18,7 +18,8 @@ if str(ROOT) not in sys.path:
 
 from gateway.devstack import start_scratch_redis  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
-from workers.context import Context  # noqa: E402
+from reports.context import Context  # noqa: E402
+from workers.registry import ENTRIES  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 
@@ -47,10 +48,17 @@ def redis_server(directory: str) -> Iterator[str]:
 def bench_context(redis_url: str, directory: str, **settings: Any) -> Context:
     """A context on the benchmark's Redis (counting round trips) and a SQLite file."""
     ctx = Context(Settings.from_env(redis_url=redis_url, database_url=f"sqlite:///{directory}/bench.sqlite3",
-                                    secret_key="bench-secret-key-0123456789", **settings))
-    ctx.__dict__["redis"] = Redis(connection_pool=ConnectionPool.from_url(redis_url,
-                                                                          connection_class=CountingConnection))
+                                    secret_key="bench-secret-key-0123456789", **settings), job_entries=ENTRIES)
+    ctx.__dict__["redis"] = Redis(connection_pool=ConnectionPool.from_url(
+        redis_url, connection_class=CountingConnection, decode_responses=True))
     return ctx
+
+
+def derived(ctx: Context, **changes: Any) -> Context:
+    """A context like `ctx` with some settings changed, sharing its Redis client."""
+    other = Context(ctx.settings.replace(**changes), job_entries=ENTRIES)
+    other.__dict__["redis"] = ctx.redis
+    return other
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

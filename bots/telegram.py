@@ -1,107 +1,85 @@
 """`ntswatch telegram`: the Telegram bot in polling mode (works from an office with no public address), and
 `ntswatch telegram set-webhook` for webhook mode.
 
-Polling feeds the same parsing (gateway/channels/telegram), dedup and flow engine as the webhook; aiogram
-routers: https://docs.aiogram.dev/en/latest/dispatcher/router.html. Replies are sent at once here, with the
-menu as inline buttons; callback queries are always answered.
+aiogram's Dispatcher receives typed `Update`s; one router hands each to the same parser as the webhook
+(`gateway.channels.telegram.events_of`) and the same dispatcher (`gateway.intake.dispatch`), so polling and
+webhook behave alike. Replies go straight back through aiogram's `Bot` (this process owns an event loop);
+every callback query is answered. Routers: https://docs.aiogram.dev/en/latest/dispatcher/router.html
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
-from aiogram import Dispatcher, Router
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Update
 
 from flows.engine import Engine
-from gateway.channels.telegram import (
-    alert_button,
-    group_question,
-    inbound_of,
-    keyboard,
-    membership_command,
-    reply_options,
-)
-from gateway.intake import accept
-from workers import actions
-from workers.context import Context, get_context
-from workers.senders.telegram import make_bot, markup_from
+from gateway.channels import telegram
+from gateway.channels.events import Inbound, Result
+from gateway.channels.telegram import client
+from gateway.intake import dispatch
+from gateway.settings import Settings
+from reports.context import Context
 
 log = logging.getLogger("ntswatch.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-async def _handle(ctx: Context, engine: Engine, update: Update) -> tuple[str | None, list[list[str]]]:
-    msg, callback = inbound_of(update.model_dump(mode="json", exclude_none=True, by_alias=True))
-    if msg is None:
-        return None, []
-    if callback is None and await asyncio.to_thread(membership_command, ctx, msg):  # JOIN, /invite, /broadcast
-        return None, []
-    result = await asyncio.to_thread(accept, ctx, engine, msg)
-    if not result.reply or result.duplicate:
-        return None, []
-    return result.reply, reply_options(result.reply_info)
+def make_bot(settings: Settings) -> Bot:
+    """An aiogram Bot pointed at TELEGRAM_API_BASE (a self-hosted Bot API server or a test server)."""
+    if not settings.telegram_bot_token:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set: the bot has nothing to poll")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(settings.telegram_bot_token, session=session)
 
 
-def _markup(options: list[list[str]]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None:
-    return markup_from(keyboard(options))
+async def handle_update(ctx: Context, engine: Engine, bot: Bot, update: Update) -> None:
+    """One update: parsed like a webhook, dispatched, the reply sent and the callback query answered."""
+    events, callback_id = telegram.events_of(update)
+    results: list[Result] = [await asyncio.to_thread(dispatch, ctx, engine, e) for e in events]
+    toast = next((r.toast for r in results if r.toast), None)
+    for event, result in zip(events, results, strict=True):
+        if isinstance(event, Inbound) and result.reply and result.reply.text and not result.duplicate:
+            target = {"chat_id": int(event.address[3:]),
+                      "reply_markup": telegram.keyboard(telegram.reply_options(result.reply))}
+            await bot(client.message(target, result.reply.text))
+    if callback_id:  # always: the button stops spinning even when the choice is stale
+        await bot.answer_callback_query(callback_id, text=toast)
 
 
 def build_router(ctx: Context, engine: Engine) -> Router:
-    """The reporter conversation router (private chats; group messages are not reports)."""
-    router = Router(name="reporter")
+    """The bot's one router: every message and button press goes through the gateway's dispatcher."""
+    router = Router(name="gateway")
 
     @router.message()
-    async def on_message(message: Message, event_update: Update) -> None:
-        raw = event_update.model_dump(mode="json", exclude_none=True, by_alias=True)
-        if await asyncio.to_thread(group_question, ctx, raw):  # a question for a reporter, typed in a group
-            return
-        reply, options = await _handle(ctx, engine, event_update)
-        if reply:
-            await message.answer(reply, parse_mode=None, reply_markup=_markup(options))
+    async def on_message(_message: object, bot: Bot, event_update: Update) -> None:
+        await handle_update(ctx, engine, bot, event_update)
 
     @router.callback_query()
-    async def on_choice(query: CallbackQuery, event_update: Update) -> None:
-        if (query.data or "").startswith(actions.PREFIX):  # an alert button in a centre's group
-            raw = event_update.model_dump(mode="json", exclude_none=True, by_alias=True)["callback_query"]
-            await query.answer(await asyncio.to_thread(alert_button, ctx, raw))
-            return
-        reply, options = await _handle(ctx, engine, event_update)
-        await query.answer()  # always: the button stops spinning even when the choice is stale
-        if reply and query.message is not None:
-            await query.message.answer(reply, parse_mode=None, reply_markup=_markup(options))
+    async def on_press(_query: object, bot: Bot, event_update: Update) -> None:
+        await handle_update(ctx, engine, bot, event_update)
 
     return router
 
 
-def run_polling() -> int:
+def run_polling(ctx: Context) -> int:
     """Poll Telegram for updates until stopped."""
-    ctx = get_context()
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
     bot = make_bot(ctx.settings)
     dp = Dispatcher()
-    dp.include_router(build_router(ctx, engine))
+    dp.include_router(build_router(ctx, Engine.for_context(ctx)))
     log.info("telegram bot polling via %s", ctx.settings.telegram_api_base)
     asyncio.run(dp.start_polling(bot, handle_signals=True, allowed_updates=ALLOWED_UPDATES))
     return 0
 
 
-def set_webhook(drop_pending: bool = False) -> dict[str, Any]:
+def set_webhook(ctx: Context, drop_pending: bool = False) -> dict[str, object]:
     """Register NTS_PUBLIC_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET (setWebhook)."""
-    ctx = get_context()
     settings = ctx.settings
-    if not settings.public_url or not settings.telegram_webhook_secret:
-        raise SystemExit("NTS_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET are needed for webhook mode")
+    if not settings.public_url or not settings.telegram_webhook_secret or not settings.telegram_bot_token:
+        raise SystemExit("NTS_PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_BOT_TOKEN are needed for webhook mode")
     url = f"{settings.public_url}/webhooks/telegram"
-
-    async def run() -> bool:
-        bot = make_bot(settings)
-        try:
-            return await bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret,
-                                         allowed_updates=ALLOWED_UPDATES, drop_pending_updates=drop_pending)
-        finally:
-            await bot.session.close()
-
-    return {"url": url, "ok": asyncio.run(run())}
+    return {"url": url, "ok": client.set_webhook(settings, url, ALLOWED_UPDATES, drop_pending)}

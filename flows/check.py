@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from flows.definitions import load_flow, load_keywords
 from i18n import LANGUAGES
 from i18n.catalog import missing, text
-from i18n.messages import PUSHED, REPORTER
+from i18n.messages import PUSHED, REPORTER, WORDS
 from i18n.sms import MAX_REPLY_PARTS, sms_size
+from reports.places import gazetteer
 
 # Worst cases for placeholders: the longest ticket, category, place, status we can produce.
 SAMPLE_TICKET = "1234567890"
 LONGEST = {"category": "cat_trafficking", "when": "when_earlier", "status": "status_assigned"}
-SAMPLE_DATE = "31/12/2569"  # broadcast templates: day/month/year, Buddhist era in Thai (workers/broadcasts.py)
+SAMPLE_DATE = "31/12/2569"  # broadcast templates: day/month/year, Buddhist era in Thai (centres/broadcasts.py)
 SAMPLE_PLACE = {"th": "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม", "lo": "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม",
                 "km": "Woen Phra Bat, Tha Uthen, Nakhon Phanom", "en": "Woen Phra Bat, Tha Uthen, Nakhon Phanom"}
 
@@ -33,7 +34,7 @@ class Measure:
 
 def render_worst_case(key: str, lang: str) -> str:
     """The text `key` in `lang` with the longest values its placeholders can take."""
-    # The relayed question is cut to what the frame leaves (workers/relay.py): measured empty here.
+    # The relayed question is cut to what the frame leaves (centres/relay.py): measured empty here.
     values: dict[str, object] = {"ticket": SAMPLE_TICKET, "place": SAMPLE_PLACE[lang], "details": "",
                                  "question": "", "district": _longest_district(lang), "date": SAMPLE_DATE}
     for name, word_key in LONGEST.items():
@@ -48,16 +49,12 @@ def render_worst_case(key: str, lang: str) -> str:
 
 def _longest_district(lang: str) -> str:
     """The longest district name a reader of `lang` can be shown (news and "received by" updates)."""
-    from reports.places import gazetteer
-
     g = gazetteer()
     return max((g.district_name(code, lang) or "" for code in g.districts), key=len)
 
 
 def _family(word_key: str) -> list[str]:
     prefix = word_key.split("_", 1)[0] + "_"
-    from i18n.messages import WORDS
-
     return [k for k in WORDS if k.startswith(prefix)]
 
 

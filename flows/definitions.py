@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from i18n.messages import REPORTER
-from reports.models import Category
+from reports.enums import Category
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 EXPECTS = ("category", "place", "when", "text", "confirm")

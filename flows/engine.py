@@ -7,7 +7,6 @@ database call.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -17,13 +16,11 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
-from flows import keys
 from flows.definitions import Flow, Step, load_flow
-from flows.inbound import Inbound
 from flows.parse import (
     WHEN_BY_KEY,
     Command,
-    Slots,
+    Found,
     parse_category,
     parse_command,
     parse_place,
@@ -31,50 +28,28 @@ from flows.parse import (
     parse_ticket,
     parse_when,
 )
-from flows.submit import allocate_ticket, open_transaction, queue_report
+from flows.state import Conversation
+from flows.submit import ReportDraft, allocate_ticket, open_transaction, queue_report
+from gateway.channels.events import Inbound, Reply
 from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
 from i18n.normalize import normalize_text
 from i18n.phones import country_language
 from i18n.script import detect_language
 from i18n.sms import MAX_REPLY_PARTS, budget_units, truncate_to_units, utf16_units
+from reports import keys
+from reports.context import Context
+from reports.enums import Category
 from reports.identity import encrypt_contact, pseudonym
-from reports.models import Category
 from reports.places import Gazetteer, Place
+from reports.queue import FORGET, SUBSCRIBE, UNSUBSCRIBE, JobQueue
 from reports.tickets import is_valid_ticket
-from workers.queue import get_queue
 
 MENU_STEPS = ("category", "when")
-CONVERSATION_TTL_S = 7 * 86400  # kept past the timeout so a late reply gets a polite restart
-PROFILE_TTL_S = 365 * 86400
-
-
-def _str(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _profile_fields(profile: dict[str, str], lang: str) -> dict[Any, Any]:
     return {**profile, "lang": lang}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the engine says back, in the reporter's language.
-
-    `text` is the whole reply as one SMS carries it. Channels with menus (USSD screens, Telegram keyboards,
-    LINE quick replies) render `notice`, `title` and `options` instead. `final` is set when the conversation
-    is over (USSD answers END); `ticket` when a report was completed.
-    """
-
-    text: str
-    language: str
-    ticket: str | None = None
-    report_id: str | None = None
-    step: str | None = None
-    title: str = ""
-    notice: str = ""
-    options: tuple[tuple[str, str], ...] = ()
-    final: bool = True
 
 
 OnSave = Callable[[Pipeline, str], None]
@@ -93,15 +68,25 @@ class Turn:
 
 
 class Engine:
-    """Runs a flow for each reporter."""
+    """Runs a flow for each reporter.
 
-    def __init__(self, redis: Redis, gazetteer: Gazetteer, secret_key: str, flow: Flow | None = None,
+    `redis` is a client that decodes responses (the conversation keys); `jobs` is the work queue, whose own
+    connection carries the final write of a completed report, so the draft and its job land together.
+    """
+
+    def __init__(self, redis: Redis, gazetteer: Gazetteer, secret_key: str, jobs: JobQueue, flow: Flow | None = None,
                  clock: Any = time.time) -> None:
         self.redis = redis
         self.gazetteer = gazetteer
         self.secret_key = secret_key
+        self.jobs = jobs
         self.flow = flow or load_flow()
         self.clock = clock
+
+    @classmethod
+    def for_context(cls, ctx: Context) -> Engine:
+        """The engine over a process's context."""
+        return cls(ctx.redis, ctx.gazetteer, ctx.settings.secret_key, ctx.jobs)
 
     # -- entry point ----------------------------------------------------------------------------------------
     def pseudonym(self, msg: Inbound) -> str:
@@ -110,8 +95,8 @@ class Engine:
 
     def queue_load(self, pipe: Pipeline, pid: str) -> None:
         """Add the reads `handle` needs to `pipe` (the caller may batch them with its own, e.g. dedup)."""
-        pipe.get(keys.conversation(pid))
-        pipe.hgetall(keys.profile(pid))
+        pipe.get(keys.CONVERSATION(pid))
+        pipe.hgetall(keys.PROFILE(pid))
 
     def handle(self, msg: Inbound, loaded: tuple[Any, Any] | None = None, on_save: OnSave | None = None) -> Reply:
         """Advance the reporter's conversation with `msg` and return the reply.
@@ -127,21 +112,28 @@ class Engine:
             raw = pipe.execute()
             loaded = (raw[0], raw[1])
         raw_state, raw_profile = loaded
-        profile = {_str(k): _str(v) for k, v in (raw_profile or {}).items()}
-        state: dict[str, Any] | None = json.loads(raw_state) if raw_state else None
+        profile = {str(k): str(v) for k, v in (raw_profile or {}).items()}
+        state = Conversation.from_json(raw_state) if raw_state else None
 
         command = parse_command(text)
         # The answer to "where?" is a place name, often in another script ("Poipet"): it says nothing about
         # the reporter's language.
-        answering_place = state is not None and state.get("step") == "place" and "lang" in profile
+        answering_place = state is not None and state.step == "place" and "lang" in profile
         lang = profile["lang"] if answering_place and command is None else self._language(text, profile, msg, command)
         turn = Turn(pid, profile, lang, msg, on_save)
         if lang == "other":
             turn.lang = profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE
             return self._say(turn, state, "unsupported_script")
 
-        if state is not None and self.clock() - state["updated"] > self.flow.timeout_s:
+        if state is not None and self.clock() - state.updated > self.flow.timeout_s:
             state, turn.prefix = None, t(lang, "restarted")
+        if state is not None and msg.new_session and not text.strip() and state.step is not None:
+            return self._offer_resume(turn, state)  # a USSD reporter who was cut off dialled again
+        if state is not None and state.resume_offered:
+            state.resume_offered = False
+            if text.strip() == "1":
+                return self._ask(turn, state, self.flow.step(state.step or self.flow.steps[0].id))
+            state, text = None, ""  # "2" (or anything else): start again
 
         if command is not None and command.name == "report" and state is not None:
             state = None  # "แจ้ง …" in the middle of a conversation starts a new report
@@ -152,6 +144,14 @@ class Engine:
         if state is None:
             return self._start(turn, text)
         return self._answer(turn, state, text)
+
+    def _offer_resume(self, turn: Turn, state: Conversation) -> Reply:
+        """"You have an unfinished report: 1 continue, 2 start again" (the answer comes as the next message)."""
+        state.resume_offered = True
+        lang = turn.lang
+        options = (("1", t(lang, "resume_continue")), ("2", t(lang, "resume_restart")))
+        body = t(lang, "resume_question")
+        return self._say_text(turn, state, body, title=body, options=options)
 
     # -- language -------------------------------------------------------------------------------------------
     def _hint(self, msg: Inbound) -> str | None:
@@ -175,16 +175,16 @@ class Engine:
         return remembered or self._hint(msg) or DEFAULT_LANGUAGE
 
     # -- commands -------------------------------------------------------------------------------------------
-    def _command(self, turn: Turn, state: dict[str, Any] | None, command: Command) -> Reply | None:
+    def _command(self, turn: Turn, state: Conversation | None, command: Command) -> Reply | None:
         lang = turn.lang
         if command.name == "status":
             ticket = parse_ticket(command.rest)
             if ticket is None:
                 return self._say(turn, state, "status_ask_ticket")
-            status = self.redis.get(keys.ticket(ticket)) if is_valid_ticket(ticket) else None
+            status = keys.text(self.redis.get(keys.TICKET_STATUS(ticket))) if is_valid_ticket(ticket) else None
             if status is None:
                 return self._say(turn, state, "status_unknown", ticket=ticket)
-            return self._say(turn, state, "status_reply", ticket=ticket, status=t(lang, f"status_{_str(status)}"))
+            return self._say(turn, state, "status_reply", ticket=ticket, status=t(lang, f"status_{status}"))
         if command.name == "language":
             turn.profile = {**turn.profile, "explicit": "1"}
             return self._say(turn, state, "language_set")
@@ -193,17 +193,14 @@ class Engine:
         if command.name == "stop":
             turn.profile = {**turn.profile, "silent": "1"}
             # Any news subscription ends in the database too (broadcasts also check the flag when sending).
-            get_queue(self.redis).enqueue_call("workers.subscriptions.unsubscribe", args=(turn.pid,),
-                                               job_id=f"unsubscribe-{turn.pid}")
+            self.jobs.enqueue(UNSUBSCRIBE(turn.pid))
             return self._say(turn, None, "stopped")
         if command.name == "forget":
             reply = t(lang, "forgotten")
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.multi()
-            pipe.delete(keys.conversation(turn.pid), keys.profile(turn.pid))
+            pipe = open_transaction(self.jobs)
+            pipe.delete(keys.CONVERSATION(turn.pid), keys.PROFILE(turn.pid), keys.RELAY(turn.pid))
             # Stored reports keep only the pseudonym; the worker erases the encrypted contact.
-            get_queue(self.redis).enqueue_call("workers.jobs.forget_reporter", args=(turn.pid,),
-                                               job_id=f"forget-{turn.pid}", pipeline=pipe)
+            self.jobs.enqueue(FORGET(turn.pid), pipeline=pipe)
             if turn.on_save:
                 turn.on_save(pipe, reply)
             pipe.execute()
@@ -214,7 +211,7 @@ class Engine:
             return self._back(turn, state)
         return None  # "report", "yes" outside a question: handled by the flow
 
-    def _subscribe(self, turn: Turn, state: dict[str, Any] | None, rest: str) -> Reply:
+    def _subscribe(self, turn: Turn, state: Conversation | None, rest: str) -> Reply:
         """`NEWS <district>` (or just NEWS after a report): the district centre's awareness news; a job keeps
         the subscription in the database (workers/subscriptions.py). Asking for news lifts an earlier STOP."""
         place = parse_place(rest, self.gazetteer) if rest.strip() else None
@@ -224,79 +221,69 @@ class Engine:
             return self._say(turn, state, "news_ask_place")
         turn.profile = {**turn.profile, "silent": "0", "district": district}
         contact = encrypt_contact(self.secret_key, turn.msg.address)
-        get_queue(self.redis).enqueue_call("workers.subscriptions.subscribe", args=(
-            turn.pid, contact, turn.msg.channel, turn.lang, district), job_id=f"subscribe-{turn.pid}-{district}")
+        self.jobs.enqueue(SUBSCRIBE(turn.pid, contact, turn.msg.channel, turn.lang, district))
         return self._say(turn, state, "news_subscribed",
                          district=self.gazetteer.district_name(district, turn.lang) or district)
 
     # -- the flow -------------------------------------------------------------------------------------------
     def _start(self, turn: Turn, text: str) -> Reply:
         msg = turn.msg
-        slots = parse_report(text, self.gazetteer)
-        state: dict[str, Any] = {
-            "flow": self.flow.id,
-            "slots": {},
-            "history": [],
-            "messages": [],
-            "started": self.clock(),
-            "updated": self.clock(),
-            "place_tries": 0,
-            "one_line": False,
-        }
+        found = parse_report(text, self.gazetteer)
+        state = Conversation(flow=self.flow.id, started=self.clock(), updated=self.clock())
         self._remember(state, msg)
-        self._fill(state, slots, msg)
-        filled = state["slots"]
-        state["one_line"] = all(filled.get(k) for k in ("category", "place_text", "details"))
+        self._fill(state, found, msg)
+        s = state.slots
+        state.one_line = bool(s.category and s.place_text and s.details)
         return self._next(turn, state)
 
-    def _fill(self, state: dict[str, Any], slots: Slots, msg: Inbound) -> None:
-        s = state["slots"]
-        if slots.category and not s.get("category"):
-            s["category"] = slots.category
-            state["history"].append("category")
-        if slots.place_text and not s.get("place_text"):
-            s["place_text"] = slots.place_text
-            s["place"] = slots.place.as_dict() if slots.place else None
-            state["history"].append("place")
-        if msg.location and not s.get("place_text"):
+    def _fill(self, state: Conversation, found: Found, msg: Inbound) -> None:
+        s = state.slots
+        if found.category and not s.category:
+            s.category = found.category
+            state.history.append("category")
+        if found.place_text and not s.place_text:
+            s.place_text = found.place_text
+            s.place = found.place.as_dict() if found.place else None
+            state.history.append("place")
+        if msg.location and not s.place_text:
             lat, lon = msg.location
             place = self.gazetteer.locate(lat, lon)
-            s["place_text"] = f"{lat:.5f},{lon:.5f}"
-            s["place"] = place.as_dict() if place else None
-            state["history"].append("place")
+            s.place_text = f"{lat:.5f},{lon:.5f}"
+            s.place = place.as_dict() if place else None
+            state.history.append("place")
         if msg.location:
-            s["location"] = list(msg.location)
-        if slots.when and not s.get("when"):
-            s["when"] = slots.when
-            state["history"].append("when")
-        if slots.details and not s.get("details"):
-            s["details"] = slots.details
-            state["history"].append("details")
+            s.location = list(msg.location)
+        if found.when and not s.when:
+            s.when = found.when
+            state.history.append("when")
+        if found.details and not s.details:
+            s.details = found.details
+            state.history.append("details")
 
-    def _missing(self, state: dict[str, Any]) -> Step | None:
-        s = state["slots"]
+    def _missing(self, state: Conversation) -> Step | None:
+        s = state.slots
         for step in self.flow.steps:
             if step.expects == "confirm":
-                if state["one_line"] and step.one_line_skip:
+                if state.one_line and step.one_line_skip:
                     continue
                 return step
-            key = "place_text" if step.slot == "place" else step.slot
-            if s.get(key or ""):
+            slot = step.slot or ""
+            if s.filled(slot):
                 continue
-            if state["one_line"] and step.one_line_default:
-                s[key or ""] = step.one_line_default
+            if state.one_line and step.one_line_default:
+                setattr(s, slot, step.one_line_default)
                 continue
             return step
         return None
 
-    def _next(self, turn: Turn, state: dict[str, Any], prefix: str = "") -> Reply:
+    def _next(self, turn: Turn, state: Conversation, prefix: str = "") -> Reply:
         step = self._missing(state)
         if step is None:
             return self._complete(turn, state)
-        state["step"] = step.id
+        state.step = step.id
         return self._ask(turn, state, step, prefix)
 
-    def _ask(self, turn: Turn, state: dict[str, Any], step: Step, prefix: str = "", retry: bool = False) -> Reply:
+    def _ask(self, turn: Turn, state: Conversation, step: Step, prefix: str = "", retry: bool = False) -> Reply:
         """Ask `step`'s question: the prose for SMS, and a title with options for menu channels."""
         lang = turn.lang
         if step.expects == "confirm":
@@ -326,29 +313,18 @@ class Engine:
         raw_state, raw_profile = pipe.execute()
         if not raw_state:
             return None
-        state = json.loads(raw_state)
-        if self.clock() - state["updated"] > self.flow.timeout_s or "step" not in state:
+        state = Conversation.from_json(raw_state)
+        if self.clock() - state.updated > self.flow.timeout_s or state.step is None:
             return None
-        profile = {_str(k): _str(v) for k, v in (raw_profile or {}).items()}
+        profile = {str(k): str(v) for k, v in (raw_profile or {}).items()}
         turn = Turn(pid, profile, profile.get("lang") or self._hint(msg) or DEFAULT_LANGUAGE, msg)
-        return self._ask(turn, state, self.flow.step(state["step"]))
+        return self._ask(turn, state, self.flow.step(state.step))
 
-    def has_open_conversation(self, msg: Inbound) -> bool:
-        """True when the reporter is in the middle of a report that has not timed out."""
-        raw = self.redis.get(keys.conversation(self.pseudonym(msg)))
-        if not raw:
-            return False
-        return bool(self.clock() - json.loads(raw)["updated"] <= self.flow.timeout_s)
-
-    def reset(self, msg: Inbound) -> None:
-        """Drop the reporter's open conversation (a USSD reporter chose to start again)."""
-        self.redis.delete(keys.conversation(self.pseudonym(msg)))
-
-    def _answer(self, turn: Turn, state: dict[str, Any], text: str) -> Reply:
+    def _answer(self, turn: Turn, state: Conversation, text: str) -> Reply:
         msg, lang = turn.msg, turn.lang
-        step = self.flow.step(state["step"])
+        step = self.flow.step(state.step or self.flow.steps[0].id)
         self._remember(state, msg)
-        s = state["slots"]
+        s = state.slots
         sorry = t(lang, "not_understood")
         if step.expects == "confirm":
             command = parse_command(text)
@@ -363,104 +339,90 @@ class Engine:
         if text.strip() == "0":
             return self._back(turn, state)
         if step.expects == "category":
-            slots = parse_report(text, self.gazetteer)
-            if slots.category is None:
+            found = parse_report(text, self.gazetteer)
+            if found.category is None:
                 category, _ = parse_category(text, anywhere=True)
-                slots.category = category
-            if slots.category is None:
+                found.category = category
+            if found.category is None:
                 return self._next(turn, state, prefix=sorry)
-            self._fill(state, slots, msg)
+            self._fill(state, found, msg)
         elif step.expects == "place":
             if msg.location:
-                self._fill(state, Slots(), msg)
+                self._fill(state, Found(), msg)
             else:
                 place = parse_place(text, self.gazetteer)
                 if place is None:
-                    state["place_tries"] += 1
-                    if state["place_tries"] < self.flow.max_place_tries:
+                    state.place_tries += 1
+                    if state.place_tries < self.flow.max_place_tries:
                         return self._ask(turn, state, step, retry=True)
                 # Unknown after the last try: keep the words; the fallback centre reads them.
-                s["place_text"] = text[:200]
-                s["place"] = place.as_dict() if place else None
-                state["history"].append("place")
+                s.place_text = text[:200]
+                s.place = place.as_dict() if place else None
+                state.history.append("place")
         elif step.expects == "when":
             when = parse_when(text)
             if when is None:
                 return self._next(turn, state, prefix=sorry)
-            s["when"] = when
-            state["history"].append("when")
+            s.when = when
+            state.history.append("when")
         elif step.expects == "text":
             if not any(ch.isalnum() for ch in text) and msg.media:
                 # A photo or a voice note is an answer for those who do not type.
                 text = " ".join("📷" if m.get("kind") == "photo" else "🎤" for m in msg.media)
             elif not any(ch.isalnum() for ch in text):
                 return self._next(turn, state, prefix=sorry)
-            s["details"] = text[:1000]
-            state["history"].append("details")
+            s.details = text[:1000]
+            state.history.append("details")
         return self._next(turn, state)
 
-    def _back(self, turn: Turn, state: dict[str, Any]) -> Reply:
-        state["one_line"] = False
-        if state["history"]:
-            last = state["history"].pop()
-            state["slots"].pop(last, None)
+    def _back(self, turn: Turn, state: Conversation) -> Reply:
+        state.one_line = False
+        if state.history:
+            last = state.history.pop()
+            state.slots.clear(last)
             if last == "place":
-                state["slots"].pop("place_text", None)
-                state["place_tries"] = 0
+                state.place_tries = 0
         step = self._missing(state) or self.flow.steps[0]
-        state["step"] = step.id
+        state.step = step.id
         return self._ask(turn, state, step)
 
-    def _summary(self, lang: str, state: dict[str, Any]) -> dict[str, str]:
-        s = state["slots"]
-        place = Place.from_dict(s["place"]) if s.get("place") else None
+    def _summary(self, lang: str, state: Conversation) -> dict[str, str]:
+        s = state.slots
+        place = Place.from_dict(s.place) if s.place else None
         return {
-            "category": t(lang, f"cat_{s['category']}"),
-            "place": self.gazetteer.describe(place, lang) if place and place.district_code else s["place_text"],
-            "when": t(lang, f"when_{s.get('when', 'now')}"),
+            "category": t(lang, f"cat_{s.category}"),
+            "place": self.gazetteer.describe(place, lang) if place and place.district_code else s.place_text,
+            "when": t(lang, f"when_{s.when or 'now'}"),
         }
 
-    def _confirm_text(self, lang: str, state: dict[str, Any], prefix: str) -> str:
-        s = state["slots"]
+    def _confirm_text(self, lang: str, state: Conversation, prefix: str) -> str:
+        s = state.slots
         values = {**self._summary(lang, state), "details": ""}
         frame = self._join(prefix, t(lang, "confirm", **values))
         budget = budget_units(frame + "ก", MAX_REPLY_PARTS)  # reporter texts are UCS-2 in th/lo/km
-        if lang == "en" and not any(ord(c) > 127 for c in s.get("details", "")):
+        if lang == "en" and not any(ord(c) > 127 for c in s.details):
             budget = budget_units("a", MAX_REPLY_PARTS)
         room = budget - utf16_units(frame)
-        values["details"] = truncate_to_units(s.get("details", ""), max(room, 8))
+        values["details"] = truncate_to_units(s.details, max(room, 8))
         return self._join(prefix, t(lang, "confirm", **values))
 
-    def _complete(self, turn: Turn, state: dict[str, Any]) -> Reply:
+    def _complete(self, turn: Turn, state: Conversation) -> Reply:
         pid, lang, msg = turn.pid, turn.lang, turn.msg
         report_id = str(uuid.uuid4())
         ticket = allocate_ticket(self.redis)
-        s = state["slots"]
-        payload = {
-            "id": report_id,
-            "ticket": ticket,
-            "reporter": pid,
-            "contact": encrypt_contact(self.secret_key, msg.address),
-            "channel": msg.channel,
-            "language": lang,
-            "category": s["category"],
-            "place_text": s.get("place_text", ""),
-            "place": s.get("place"),
-            "location": s.get("location"),
-            "when": s.get("when", "now"),
-            "details": s.get("details", ""),
-            "one_line": state["one_line"],
-            "messages": state["messages"],
-            "media": state.get("media", []),
-            "received_at": state["started"],
-        }
-        pipe = open_transaction(self.redis)
-        queue_report(self.redis, pipe, payload)
-        pipe.delete(keys.conversation(pid))
-        district = (s.get("place") or {}).get("district_code")
+        s = state.slots
+        draft = ReportDraft(
+            id=report_id, ticket=ticket, reporter=pid, contact=encrypt_contact(self.secret_key, msg.address),
+            channel=msg.channel, language=lang, category=s.category or "other", place_text=s.place_text,
+            place=s.place, location=s.location, when=s.when or "now", details=s.details, one_line=state.one_line,
+            messages=state.messages, media=state.media, received_at=state.started)
+        pipe = open_transaction(self.jobs)
+        queue_report(self.jobs, pipe, draft)
+        pipe.delete(keys.CONVERSATION(pid))
+        district = (s.place or {}).get("district_code")
         profile = {**turn.profile, "district": district} if district else turn.profile  # for a later NEWS
-        pipe.hset(keys.profile(pid), mapping=_profile_fields(profile, lang))
-        pipe.expire(keys.profile(pid), PROFILE_TTL_S)
+        pipe.hset(keys.PROFILE(pid), mapping=_profile_fields(profile, lang))
+        pipe.expire(keys.PROFILE(pid), keys.PROFILE.ttl_s or 0)
         reply = t(lang, self.flow.on_complete, ticket=ticket)
         if turn.on_save:
             turn.on_save(pipe, reply)
@@ -468,34 +430,34 @@ class Engine:
         return Reply(reply, lang, ticket=ticket, report_id=report_id, title=reply)
 
     # -- helpers --------------------------------------------------------------------------------------------
-    def _remember(self, state: dict[str, Any], msg: Inbound) -> None:
-        state["messages"].append({"id": msg.provider_id, "text": normalize_text(msg.text)[:2000],
-                                  "at": msg.received_at.timestamp()})
+    def _remember(self, state: Conversation, msg: Inbound) -> None:
+        state.messages.append({"id": msg.provider_id, "text": normalize_text(msg.text)[:2000],
+                               "at": msg.received_at.timestamp()})
         if msg.media:  # photos and voice notes: fetched and checked by the worker, sent with the alert
-            state.setdefault("media", []).extend(list(msg.media)[:5])
+            state.media.extend(list(msg.media)[:5])
 
     @staticmethod
     def _join(prefix: str, body: str) -> str:
         return f"{prefix} {body}" if prefix else body
 
-    def _say(self, turn: Turn, state: dict[str, Any] | None, key: str, **values: object) -> Reply:
+    def _say(self, turn: Turn, state: Conversation | None, key: str, **values: object) -> Reply:
         return self._say_text(turn, state, t(turn.lang, key, **values))
 
-    def _say_text(self, turn: Turn, state: dict[str, Any] | None, body: str, title: str = "", notice: str = "",
+    def _say_text(self, turn: Turn, state: Conversation | None, body: str, title: str = "", notice: str = "",
                   options: tuple[tuple[str, str], ...] = ()) -> Reply:
         """Save state and profile (and the caller's writes) in one round trip, and reply."""
         notice = self._join(turn.prefix, notice)
         body = self._join(turn.prefix, body)
         pipe = self.redis.pipeline(transaction=False)
         if state is None:
-            pipe.delete(keys.conversation(turn.pid))
+            pipe.delete(keys.CONVERSATION(turn.pid))
         else:
-            state["updated"] = self.clock()
-            pipe.set(keys.conversation(turn.pid), json.dumps(state, ensure_ascii=False), ex=CONVERSATION_TTL_S)
-        pipe.hset(keys.profile(turn.pid), mapping=_profile_fields(turn.profile, turn.lang))
-        pipe.expire(keys.profile(turn.pid), PROFILE_TTL_S)
+            state.updated = self.clock()
+            pipe.set(keys.CONVERSATION(turn.pid), state.to_json(), ex=keys.CONVERSATION.ttl_s)
+        pipe.hset(keys.PROFILE(turn.pid), mapping=_profile_fields(turn.profile, turn.lang))
+        pipe.expire(keys.PROFILE(turn.pid), keys.PROFILE.ttl_s or 0)
         if turn.on_save:
             turn.on_save(pipe, body)
         pipe.execute()
-        return Reply(body, turn.lang, step=state.get("step") if state else None, title=title or body,
+        return Reply(body, turn.lang, step=state.step if state else None, title=title or body,
                      notice=notice, options=options, final=state is None)

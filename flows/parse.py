@@ -13,7 +13,7 @@ from functools import cache
 from flows.definitions import load_keywords
 from i18n.normalize import normalize_text
 from i18n.phrases import PhraseIndex
-from reports.models import Category
+from reports.enums import Category
 from reports.places import PRIORITY, Gazetteer, Place
 
 CATEGORY_BY_KEY = {str(i + 1): c.value for i, c in enumerate(Category)}
@@ -33,7 +33,7 @@ class Command:
 
 
 @dataclass
-class Slots:
+class Found:
     """What one message says about the report's slots."""
 
     category: str | None = None
@@ -126,7 +126,7 @@ def _has_words(text: str, minimum: int = 3) -> bool:
     return sum(1 for ch in text if ch.isalpha()) >= minimum
 
 
-def parse_report(text: str, gazetteer: Gazetteer) -> Slots:
+def parse_report(text: str, gazetteer: Gazetteer) -> Found:
     """Fill what slots a free message fills.
 
     The one-line form is `<report word> <category> <place> <details…>` (the report word optional). A
@@ -134,7 +134,7 @@ def parse_report(text: str, gazetteer: Gazetteer) -> Slots:
     anywhere, with the whole message kept as details.
     """
     text = normalize_text(text)
-    slots = Slots()
+    slots = Found()
     rest = text
     word = _commands().match_prefix(rest)
     if word is not None and word.values[0] == "report":

@@ -1,42 +1,50 @@
-"""Hand a completed report to the workers: a ticket, the payload in Redis, the job, in one transaction.
+"""Hand a completed report to the workers: a ticket, the draft in Redis, the job, in one transaction.
 
-Used by the conversation engine and by the offline batch upload, so both produce the same payload.
+Used by the conversation engine, the offline batch upload and the web report page, so all produce the same
+`ReportDraft` (reports/draft.py).
 """
 
 from __future__ import annotations
 
-import json
+import secrets
 import time
-from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 
-from flows import keys
-from reports.tickets import FIRST_SEQUENCE, make_ticket
-from workers.queue import enqueue_report
-
-TICKET_STATUS_TTL_S = 90 * 86400
+from reports import keys
+from reports.draft import ReportDraft
+from reports.queue import PROCESS_REPORT, JobQueue
+from reports.tickets import make_ticket
 
 
 def allocate_ticket(redis: Redis) -> str:
-    """The next ticket number (atomic across every gateway process)."""
-    pipe = redis.pipeline(transaction=True)
-    pipe.set(keys.TICKET_SEQUENCE, FIRST_SEQUENCE - 1, nx=True)
-    pipe.incr(keys.TICKET_SEQUENCE)
-    return make_ticket(int(pipe.execute()[1]))
+    """A new ticket: random digits (not guessable from the last one), a Damm check digit, unique.
+
+    Six digits of random body (a million tickets) plus the check digit: short enough for a keypad; the
+    uniqueness claim in Redis (the ticket's status key) makes a collision draw again.
+    """
+    for _ in range(20):
+        ticket = make_ticket(secrets.randbelow(900_000) + 100_000)
+        if redis.set(keys.TICKET_STATUS(ticket), "received", nx=True, ex=keys.TICKET_STATUS.ttl_s):
+            return ticket
+    # A crowded space (hundreds of thousands of live tickets): one digit longer.
+    while True:
+        ticket = make_ticket(secrets.randbelow(9_000_000) + 1_000_000)
+        if redis.set(keys.TICKET_STATUS(ticket), "received", nx=True, ex=keys.TICKET_STATUS.ttl_s):
+            return ticket
 
 
-def open_transaction(redis: Redis) -> Pipeline:
+def open_transaction(jobs: JobQueue) -> Pipeline:
     """A MULTI pipeline RQ's enqueue can join (it cannot start MULTI after commands are queued)."""
-    pipe = redis.pipeline(transaction=True)
+    pipe = jobs.redis.pipeline(transaction=True)
     pipe.multi()
     return pipe
 
 
-def queue_report(redis: Redis, pipe: Pipeline, payload: dict[str, Any]) -> None:
-    """Add the payload, the ticket's first status and the job to `pipe` (the caller executes it)."""
-    pipe.set(keys.intake(payload["id"]), json.dumps(payload, ensure_ascii=False))
-    pipe.set(keys.ticket(payload["ticket"]), "received", ex=TICKET_STATUS_TTL_S)
-    pipe.zadd(keys.PENDING_REPORTS, {payload["id"]: time.time()})  # watched by the sweeper until processed
-    enqueue_report(redis, pipe, payload["id"])
+def queue_report(jobs: JobQueue, pipe: Pipeline, draft: ReportDraft) -> None:
+    """Add the draft, the ticket's first status and the job to `pipe` (the caller executes it)."""
+    pipe.set(keys.INTAKE(draft.id), draft.to_json())
+    pipe.set(keys.TICKET_STATUS(draft.ticket), "received", ex=keys.TICKET_STATUS.ttl_s)
+    pipe.zadd(keys.PENDING_REPORTS, {draft.id: time.time()})  # watched by the sweeper until processed
+    jobs.enqueue(PROCESS_REPORT(draft.id), pipeline=pipe)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from gateway.composition import build_context
 from gateway.settings import Settings
-from gateway.web import api, batch, broadcasts, center, guard, health
+from gateway.web import api, batch, broadcasts, center, dev, guard, health
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
-from workers.context import Context
+from reports.context import Context
 
 
 def create_app(config: Settings | None = None, context: Context | None = None) -> Flask:
-    """Build the gateway app from settings (the environment by default)."""
-    settings = config or (context.settings if context else Settings.from_env())
-    ctx = context or Context(settings)
+    """Build the gateway app around the process's Context (built from `config`, else the environment, unless
+    one is given)."""
+    ctx = context or build_context(config)
+    settings = ctx.settings
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_AS_ASCII"] = False
@@ -27,7 +29,7 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
         # cannot pose as another by sending the header itself): https://werkzeug.palletsprojects.com/en/stable/middleware/proxy_fix/
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     app.extensions["ntswatch"] = AppState(ctx)
-    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp):
+    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)
@@ -44,8 +46,6 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
 
     @app.errorhandler(413)
     def _too_large(_exc: Exception) -> tuple[Response, int]:
-        from flask import jsonify
-
         return jsonify(error=f"body larger than {settings.max_body_bytes} bytes"), 413
 
     logging.getLogger("ntswatch").setLevel(logging.INFO)

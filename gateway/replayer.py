@@ -17,11 +17,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from flows.engine import Engine
+from gateway.channels.sending import Outgoing
 from gateway.intake import InFlight, accept
 from gateway.metrics import SPOOL
 from gateway.spool import Record, Spool
-from workers.context import Context
-from workers.outbound import queue_reply, reply_channel
+from reporters.outbound import channel_for, queue_message
+from reports.context import Context
 
 log = logging.getLogger("ntswatch.replayer")
 
@@ -41,14 +42,14 @@ def replay(ctx: Context, engine: Engine, record: Record) -> bool:
     accepted = accept(ctx, engine, msg)
     if accepted.duplicate:
         return False
-    if accepted.reply:
-        channel = reply_channel(ctx, msg.channel, msg.address)
+    if accepted.reply and accepted.reply.text:
+        channel = channel_for(ctx, msg.channel, msg.address)
         if channel is None:
             log.warning("spooled %s message: no channel can carry the answer now", msg.channel)
         else:
             digest = hashlib.sha256(f"{msg.channel}|{msg.provider_id}".encode()).hexdigest()[:32]
-            options = [list(o) for o in accepted.reply_info.options] if accepted.reply_info else []
-            queue_reply(ctx, channel, msg.address, accepted.reply, dedup_key=f"spool-{digest}", options=options)
+            queue_message(ctx, Outgoing(channel, msg.address, accepted.reply.text, f"spool-{digest}",
+                                        options=accepted.reply.options))
     return True
 
 

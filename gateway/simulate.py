@@ -1,13 +1,18 @@
 """`ntswatch simulate`: chat as a villager from the terminal, over correctly signed Twilio webhooks.
 
 Nothing is short-cut: each line goes to POST /webhooks/twilio/sms of the running gateway, signed with
-TWILIO_AUTH_TOKEN exactly as Twilio signs, and the TwiML reply is printed with its SMS part count.
+TWILIO_AUTH_TOKEN exactly as Twilio signs, and the TwiML reply is printed with its SMS part count. Under
+`make run`, the messages the gateway sends this number later (the "received by the centre" update, a
+centre's question) come from the development outbox and are printed as they arrive.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -52,13 +57,36 @@ def post_sms(url: str, auth_token: str, sender: str, body: str, to: str = "+6640
     return status, "\n".join(m.text or "" for m in root.iter("Message"))
 
 
+def _later(base_url: str, sender: str, stop: threading.Event) -> None:
+    """Print what the gateway sends `sender` after the replies (the dev outbox), until `stop`."""
+    seen: set[str] = set()
+    first = True
+    while not stop.is_set():
+        query = urllib.parse.urlencode({"to": sender, "format": "json"})
+        try:
+            with urllib.request.urlopen(f"{base_url}/dev/outbox?{query}", timeout=5) as resp:  # noqa: S310
+                items = json.loads(resp.read())["messages"]
+        except (OSError, ValueError, KeyError):
+            return  # not a development stack: nothing sent later can be seen here
+        for item in items:
+            if item["id"] not in seen:
+                seen.add(item["id"])
+                if not first:
+                    size = sms_size(item["text"])
+                    print(f"\n< (later, {item['provider']}) {item['text']}\n  [{size.parts} SMS part(s)]", flush=True)
+        first = False
+        time.sleep(0.5)
+
+
 def chat(base_url: str, auth_token: str, lang: str, sender: str | None = None) -> int:
-    """Read lines from stdin, send each as an SMS, print each reply with its cost."""
+    """Read lines from stdin, send each as an SMS, print each reply with its cost (and later messages)."""
     if not auth_token:
         print("TWILIO_AUTH_TOKEN is not set (make run writes one to var/dev.env)", file=sys.stderr)
         return 2
     sender = sender or PHONES[lang]
     url = base_url.rstrip("/") + "/webhooks/twilio/sms"
+    stop = threading.Event()
+    threading.Thread(target=_later, args=(base_url.rstrip("/"), sender, stop), daemon=True).start()
     print(f"You are {sender}. Type a message and press Enter (Ctrl-D to quit). Try:\n  {EXAMPLES[lang]}\n")
     for line in sys.stdin:
         line = line.strip()
@@ -74,4 +102,6 @@ def chat(base_url: str, auth_token: str, lang: str, sender: str | None = None) -
             continue
         size = sms_size(reply)
         print(f"< {reply}\n  [{size.parts} SMS part(s), {size.units} {size.encoding} units]", flush=True)
+    time.sleep(1.0)  # a last look at what the worker sends after the final reply
+    stop.set()
     return 0

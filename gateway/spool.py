@@ -28,7 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
+from gateway.metrics import SPOOL
 from reports.identity import cipher
 
 log = logging.getLogger("ntswatch.spool")
@@ -171,8 +172,6 @@ class Spool:
 
     def quarantine(self, path: Path, lines: list[bytes]) -> Path:
         """Keep unreadable lines for a person to look at; they are counted and logged, never dropped."""
-        from gateway.metrics import SPOOL
-
         qdir = self.directory / "quarantine"
         qdir.mkdir(exist_ok=True, mode=0o700)
         out = qdir / f"{path.name}.bad"

@@ -42,7 +42,7 @@ REPORTER: dict[str, str] = {
     # While Redis is down the message waits in the gateway's spool; the real answer follows.
     "received_later": N_("Message received. We will reply soon."),
     "busy_later": N_("Service busy. Please try again in a few minutes."),
-    # Awareness news from the district centre (workers/broadcasts.py): NEWS <district> subscribes, STOP ends it.
+    # Awareness news from the district centre (centres/broadcasts.py): NEWS <district> subscribes, STOP ends it.
     "news_subscribed": N_("You will get news from the {district} district centre. Send STOP to stop."),
     "news_ask_place": N_("Send NEWS and your district, e.g. NEWS Tha Uthen."),
 }
@@ -71,7 +71,7 @@ PUSHED: dict[str, str] = {
         "{district} district centre: training for village reporters on {date} at {place}. Everyone welcome."
     ),
     "bc_footer": N_("Reply STOP to stop."),
-    # The anonymous relay: the question is cut to what this frame leaves (workers/relay.py).
+    # The anonymous relay: the question is cut to what this frame leaves (centres/relay.py).
     "relay_question": N_("The centre asks about report {ticket}: {question} Just reply here; your name stays secret."),
 }
 
@@ -139,7 +139,10 @@ ACTIONS: dict[str, str] = {
     "act_not_member": N_("Only members of this centre can act on its alerts."),
     "act_not_allowed": N_("This case is already closed."),
     "act_received": N_("Done."),
-    # Joining a centre with an invite code (reports/membership.py).
+    # Where an action was taken, when not from the chat alert itself (centres/actions.py).
+    "via_sms": N_("by SMS"),
+    "via_web": N_("on the web"),
+    # Joining a centre with an invite code (centres/members.py).
     "join_ok": N_("Welcome {name}: you are now {role} at {center}. The buttons under its alerts work for you."),
     "join_failed": N_(
         "This code cannot be used (wrong, expired or already used). Ask the head or secretary for a new one."
@@ -159,14 +162,14 @@ ACTIONS: dict[str, str] = {
     "act_asked": N_("Question sent to the reporter of {ticket}."),
     "act_no_contact": N_("The reporter of {ticket} cannot be reached: no contact is kept."),
     "relay_answer": N_("💬 Answer from the reporter of {ticket}: {answer}"),
-    # "Ask the reporter" from the alert (workers/relay.py); the placeholder is ≤ 64 characters (ForceReply).
+    # "Ask the reporter" from the alert (centres/relay.py); the placeholder is ≤ 64 characters (ForceReply).
     "act_ask": N_("Ask the reporter"),
     "ask_placeholder": N_("Type your question for the reporter"),
     "ask_prompt": N_(
         "{name}: your next message here (reply to this one) goes to the reporter of {ticket} as a question, "
         "within 10 minutes. No name or number is shown either way."
     ),
-    # Broadcasts by the head or secretary (workers/broadcasts.py).
+    # Broadcasts by the head or secretary (centres/broadcasts.py).
     "bc_queued": N_("Broadcast {id} queued for {count} people ({members} members, {subscribers} villagers)."),
     "bc_refused": N_("Only a centre's head or secretary can send broadcasts."),
     "bc_too_long": N_("Too long for two SMS ({units} of {limit}). Please shorten it."),

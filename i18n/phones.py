@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import phonenumbers
 
+from i18n.normalize import normalize_text
+
 # Regions tried, in order, for a number written without a country code.
 BORDER_REGIONS: tuple[str, ...] = ("TH", "LA", "KH")
 
 
 def to_e164(raw: str, default_region: str = "TH") -> str | None:
     """Return `raw` as an E.164 number (+66…, +856…, +855…), or None when it is not a valid number."""
-    from i18n.normalize import normalize_text
-
     text = normalize_text(raw)
     if not text:
         return None

@@ -46,6 +46,9 @@ def incident_of(session: Session, report: Report) -> Incident | None:
     """The incident when it has more than this one report, else None."""
     if not report.incident_id:
         return None
-    count, first = session.execute(
-        select(func.count(), func.min(Report.ticket)).where(Report.incident_id == report.incident_id)).one()
-    return Incident(int(count), str(first)) if count > 1 else None
+    same = Report.incident_id == report.incident_id
+    count = session.execute(select(func.count()).where(same)).scalar_one()
+    if count <= 1:
+        return None
+    first = session.execute(select(Report.ticket).where(same).order_by(Report.created_at, Report.id).limit(1)).scalar()
+    return Incident(int(count), str(first))

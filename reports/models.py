@@ -10,6 +10,8 @@ from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from reports.enums import Category, Channel, DeliveryStatus, NotifyKind, ReportStatus, Role, When
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
@@ -35,33 +37,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Category(enum.StrEnum):
-    """Canonical report categories; keypad numbers 1-5 select them in this order."""
+class EnumText(TypeDecorator[Any]):
+    """A `StrEnum` stored as its plain value in a VARCHAR (no database enum type to migrate); read back as the
+    enum member, and a value outside the enum is refused on write."""
 
-    TRAFFICKING = "trafficking"
-    DRUGS = "drugs"
-    MIGRATION = "migration"
-    SMUGGLING = "smuggling"
-    OTHER = "other"
+    impl = String
+    cache_ok = True
 
+    def __init__(self, enum_cls: type[enum.StrEnum], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
 
-class ReportStatus(enum.StrEnum):
-    """Where a case stands: new → acknowledged → assigned → closed."""
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum_cls(value).value)
 
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    ASSIGNED = "assigned"
-    CLOSED = "closed"
-
-
-class DeliveryStatus(enum.StrEnum):
-    """Where one alert to one centre channel stands."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    RETRYING = "retrying"
-    DEAD = "dead"  # dead-lettered after the last attempt
-    SKIPPED = "skipped"  # the channel is not configured on this gateway
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.enum_cls(value)
 
 
 class Base(DeclarativeBase):
@@ -78,7 +71,7 @@ class Reporter(Base):
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)  # pseudonym "R-XXXXXXXXXX"
     contact_enc: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 32))
     language: Mapped[str] = mapped_column(String(8))
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -94,10 +87,10 @@ class Report(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # made at intake, the idempotency key
     ticket: Mapped[str] = mapped_column(String(16), unique=True)
     reporter_id: Mapped[str] = mapped_column(ForeignKey("reporters.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 32))
     language: Mapped[str] = mapped_column(String(8))
-    category: Mapped[str] = mapped_column(String(16), index=True)
-    when_code: Mapped[str] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(EnumText(Category), index=True)
+    when_code: Mapped[When] = mapped_column(EnumText(When))
     details: Mapped[str] = mapped_column(Text, default="")
     place_text: Mapped[str] = mapped_column(Text, default="")
     tambon_code: Mapped[str | None] = mapped_column(String(6))
@@ -110,7 +103,7 @@ class Report(Base):
     flags: Mapped[list[str]] = mapped_column(default=list)
     # Photos and voice notes, stored under the media directory after their size and type were checked.
     media: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW.value, index=True)
+    status: Mapped[ReportStatus] = mapped_column(EnumText(ReportStatus), default=ReportStatus.NEW, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     received_at: Mapped[datetime]
     # Reports on the same category and place within a few hours share one (reports/incidents.py).
@@ -141,10 +134,11 @@ class Delivery(Base):
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
     center_id: Mapped[str] = mapped_column(String(32), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[NotifyKind] = mapped_column(EnumText(NotifyKind))
     target_key: Mapped[str] = mapped_column(String(64))
     target: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value, index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus), default=DeliveryStatus.PENDING,
+                                                   index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
@@ -164,7 +158,7 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     center_id: Mapped[str] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     name: Mapped[str] = mapped_column(String(80))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -179,7 +173,7 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     center_id: Mapped[str] = mapped_column(String(32), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     name: Mapped[str] = mapped_column(String(80))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -241,7 +235,7 @@ class BroadcastSend(Base):
     recipient: Mapped[str] = mapped_column(String(96))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)

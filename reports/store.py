@@ -7,10 +7,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reports.draft import ReportDraft
+from reports.enums import Channel
 from reports.models import AuditEvent, InboundMessage, Report, Reporter, Subscription, utcnow
 
 GENESIS = "0" * 64
@@ -55,21 +57,21 @@ def verify_audit(session: Session) -> tuple[int, int | None]:
     return count, None
 
 
-def save_report(session: Session, payload: dict[str, Any], center_id: str, place: dict[str, Any] | None,
-                flags: list[str]) -> tuple[Report, bool]:
+def save_report(session: Session, draft: ReportDraft, center_id: str, place: dict[str, Any] | None,
+                flags: list[str], media: list[dict[str, Any]] | None = None) -> tuple[Report, bool]:
     """Insert the report (and its reporter and messages) once; return (report, created).
 
-    Idempotent on the intake id: a retried job finds the row and changes nothing.
+    Idempotent on the draft's id: a retried job finds the row and changes nothing.
     """
-    existing = session.get(Report, payload["id"])
+    existing = session.get(Report, draft.id)
     if existing is not None:
         return existing, False
     try:
         with session.begin_nested():  # a savepoint: losing a race must not abort the caller's transaction
-            report = _insert(session, payload, center_id, place, flags)
+            report = _insert(session, draft, center_id, place, flags, media or [])
     except IntegrityError:
         # Another worker stored it first: keep theirs.
-        found = session.get(Report, payload["id"])
+        found = session.get(Report, draft.id)
         if found is None:
             raise
         return found, False
@@ -84,50 +86,53 @@ def save_report(session: Session, payload: dict[str, Any], center_id: str, place
     return report, True
 
 
-def _insert(session: Session, payload: dict[str, Any], center_id: str, place: dict[str, Any] | None,
-            flags: list[str]) -> Report:
-    reporter = session.get(Reporter, payload["reporter"])
+def _insert(session: Session, draft: ReportDraft, center_id: str, place: dict[str, Any] | None,
+            flags: list[str], media: list[dict[str, Any]]) -> Report:
+    reporter = session.get(Reporter, draft.reporter)
     if reporter is None:
-        reporter = Reporter(id=payload["reporter"], channel=payload["channel"], language=payload["language"],
-                            report_count=0)
+        reporter = Reporter(id=draft.reporter, channel=draft.channel, language=draft.language, report_count=0)
         session.add(reporter)
-    reporter.contact_enc = payload.get("contact") or reporter.contact_enc
-    reporter.channel = payload["channel"]
-    reporter.language = payload["language"]
+    reporter.contact_enc = draft.contact or reporter.contact_enc
+    reporter.channel = Channel(draft.channel)
+    reporter.language = draft.language
     reporter.report_count = (reporter.report_count or 0) + 1
     reporter.forgotten_at = None
     session.flush()  # the reporter row first: no ORM relationships tell the unit of work the FK order
     place = place or {}
-    location = payload.get("location") or (None, None)
-    received = datetime.fromtimestamp(float(payload["received_at"]), UTC)
+    lat, lon = (draft.location or (None, None))[:2]
     report = Report(
-        id=payload["id"],
-        ticket=payload["ticket"],
-        reporter_id=reporter.id,
-        channel=payload["channel"],
-        language=payload["language"],
-        category=payload["category"],
-        when_code=payload.get("when") or "now",
-        details=payload.get("details", ""),
-        place_text=payload.get("place_text", ""),
-        tambon_code=place.get("tambon_code"),
-        district_code=place.get("district_code"),
-        province_code=place.get("province_code"),
-        resolved_via=place.get("via"),
-        lat=location[0],
-        lon=location[1],
-        center_id=center_id,
-        flags=flags,
-        media=payload.get("media_records") or [],
-        received_at=received,
+        id=draft.id, ticket=draft.ticket, reporter_id=reporter.id, channel=draft.channel, language=draft.language,
+        category=draft.category, when_code=draft.when or "now", details=draft.details, place_text=draft.place_text,
+        tambon_code=place.get("tambon_code"), district_code=place.get("district_code"),
+        province_code=place.get("province_code"), resolved_via=place.get("via"), lat=lat, lon=lon,
+        center_id=center_id, flags=flags, media=media, received_at=datetime.fromtimestamp(draft.received_at, UTC),
     )
     session.add(report)
     session.flush()
-    for m in payload.get("messages", []):
-        session.add(InboundMessage(channel=payload["channel"], provider_id=str(m["id"]), report_id=report.id,
+    ids = [str(m["id"]) for m in draft.messages]
+    # A provider id seen before (a redelivery after the dedup window, a provider reusing ids) keeps its first
+    # row: the report is stored all the same, so no reporter holds a ticket for nothing.
+    seen = set(session.execute(select(InboundMessage.provider_id).where(
+        InboundMessage.channel == draft.channel, InboundMessage.provider_id.in_(ids))).scalars()) if ids else set()
+    for m in draft.messages:
+        if str(m["id"]) in seen:
+            continue
+        seen.add(str(m["id"]))
+        session.add(InboundMessage(channel=draft.channel, provider_id=str(m["id"]), report_id=report.id,
                                    text=m.get("text", ""), received_at=datetime.fromtimestamp(m["at"], UTC)))
     session.flush()
     return report
+
+
+def end_subscription(session: Session, pid: str, reason: str) -> bool:
+    """End the news subscription of `pid` (STOP, FORGET) inside the caller's transaction."""
+    sub = session.execute(select(Subscription).where(Subscription.reporter_id == pid,
+                                                     Subscription.ended_at.is_(None))).scalar_one_or_none()
+    if sub is None:
+        return False
+    sub.ended_at = utcnow()
+    audit(session, "unsubscribed", None, f"reporter:{pid}", {"reason": reason})
+    return True
 
 
 def forget_reporter(session: Session, reporter_id: str) -> bool:
@@ -137,8 +142,6 @@ def forget_reporter(session: Session, reporter_id: str) -> bool:
         return False
     reporter.contact_enc = None
     reporter.forgotten_at = utcnow()
-    # No contact, no news: a subscription to the centre's broadcasts ends with it.
-    session.execute(update(Subscription).where(Subscription.reporter_id == reporter_id,
-                                               Subscription.ended_at.is_(None)).values(ended_at=utcnow()))
+    end_subscription(session, reporter_id, "forget")  # no contact, no news
     audit(session, "forgotten", None, "reporter", {"reporter": reporter_id})
     return True

@@ -7,17 +7,17 @@ import secrets
 import time
 from typing import Any
 
-from redis import Redis
-from rq import SimpleWorker
+from redis import ConnectionPool, Redis
+from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from twilio.request_validator import RequestValidator
 
 from i18n import LANGUAGES
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import Report
+from reports.queue import QUEUE_NAME
 from tests.conftest import TWILIO_TOKEN
-from workers.context import Context
-from workers.queue import get_queue
 
 PUBLIC_URL = "https://gateway.example.org/webhooks/twilio/sms"
 
@@ -41,9 +41,26 @@ def sign(params: dict[str, str], url: str = PUBLIC_URL, token: str = TWILIO_TOKE
     return str(RequestValidator(token).compute_signature(url, params))
 
 
-def run_worker(redis: Redis, timeout: float = 20.0) -> None:
+def rq_connection(client: Redis | Context) -> Redis:
+    """A Redis client RQ can use (bytes answers) for the server and database of `client`."""
+    if isinstance(client, Context):
+        return client.jobs.redis
+    pool = client.connection_pool
+    if not pool.connection_kwargs.get("decode_responses"):
+        return client
+    kwargs = {**pool.connection_kwargs, "decode_responses": False}
+    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **kwargs))
+
+
+def rq_queue(client: Redis | Context) -> Queue:
+    """The gateway's RQ queue on the Redis of `client`."""
+    return Queue(QUEUE_NAME, connection=rq_connection(client))
+
+
+def run_worker(client: Redis | Context, timeout: float = 20.0) -> None:
     """Run a burst worker (with the scheduler) until no job is queued or scheduled within `timeout`."""
-    queue = get_queue(redis)
+    redis = rq_connection(client)
+    queue = Queue(QUEUE_NAME, connection=redis)
     deadline = time.monotonic() + timeout
     while True:
         SimpleWorker([queue], connection=redis).work(burst=True, with_scheduler=True, logging_level="WARNING")
@@ -69,9 +86,9 @@ def stored_report(ctx: Context, text: str, sender: str = "+66812345678",
     from datetime import UTC, datetime
 
     from flows.engine import Engine
-    from flows.inbound import Inbound
+    from gateway.channels.events import Inbound
 
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC),
                                   location=location))
     run_worker(ctx.redis)

@@ -7,17 +7,18 @@ import time
 from datetime import UTC, datetime
 
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway import intake
+from gateway.channels.events import Inbound
 from i18n.catalog import text as t
-from workers.context import Context
-from workers.queue import get_queue
+from reports.context import Context
+from tests.conftest import make_context
+from tests.helpers import rq_queue
 
 
 def send(ctx: Context, text: str, sender: str = "+8562055512345") -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     return intake.accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text,
-                                              datetime.now(UTC))).reply
+                                              datetime.now(UTC))).text
 
 
 def test_a_flood_gets_one_polite_answer_in_the_senders_language_then_silence(ctx: Context) -> None:
@@ -38,7 +39,7 @@ def test_keypad_answers_repeat_without_tripping_the_guard(ctx: Context) -> None:
     for _ in range(3):  # three reports in a row, answered with the same keys
         for text in ["สวัสดี", "2", "ท่าอุเทน", "1", "เรือ", "1"]:
             assert send(ctx, text, sender="+66812345678")
-    assert get_queue(ctx.redis).count == 3
+    assert rq_queue(ctx.redis).count == 3
 
 
 def test_an_address_guessing_secrets_is_blocked_but_others_are_not(ctx: Context) -> None:
@@ -63,19 +64,18 @@ def test_an_address_guessing_secrets_is_blocked_but_others_are_not(ctx: Context)
 
 
 def test_provider_redeliveries_do_not_count_as_the_sender_repeating(ctx: Context) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     msg = Inbound("twilio", "SM" + "7" * 32, "+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง",
                   datetime.now(UTC))
-    first = intake.accept(ctx, engine, msg).reply
+    first = intake.accept(ctx, engine, msg).text
     again = [intake.accept(ctx, engine, msg) for _ in range(intake.LOOP_LIMIT + intake.RATE_LIMIT)]
-    assert first and all(a.duplicate and a.reply == first for a in again)
+    assert first and all(a.duplicate and a.reply is not None and a.reply.text == first for a in again)
     # the same sender's next, different message is still answered
     reply = send(ctx, "สถานะ 100017", sender="+66812345678")
     assert reply and reply != t("th", "rate_limited")
 
 
 def test_behind_a_proxy_the_guesser_is_blocked_not_the_proxy(ctx: Context) -> None:
-    import dataclasses
 
     from flask.testing import FlaskClient
 
@@ -89,7 +89,7 @@ def test_behind_a_proxy_the_guesser_is_blocked_not_the_proxy(ctx: Context) -> No
                            headers={"X-Forwarded-For": forwarded_for},
                            environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code  # nginx on the same host
 
-    behind = create_app(context=Context(dataclasses.replace(ctx.settings, proxy_hops=1))).test_client()
+    behind = create_app(context=make_context(ctx.settings.replace(proxy_hops=1))).test_client()
     for n in range(guard.REFUSAL_LIMIT + 1):
         ussd(behind, f"guess{n}", "203.0.113.7")
     assert ussd(behind, USSD_SECRET, "203.0.113.7") == 429

@@ -12,17 +12,17 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from flows import keys
+from centres import actions
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
+from gateway.channels.events import Inbound
 from i18n.catalog import text as t
+from reports import keys
+from reports.context import Context
 from reports.models import AuditEvent, Report
 from tests.conftest import TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers import actions
-from workers.context import Context
 
 HEAD = {"id": 111, "is_bot": False, "first_name": "Nai Amphoe"}  # a member of 4803 in tests/fixtures/centers.yaml
 STRANGER = {"id": 999, "is_bot": False, "first_name": "Someone"}
@@ -37,7 +37,7 @@ def client(ctx: Context) -> Iterator[FlaskClient]:
 @pytest.fixture
 def alert(ctx: Context, telegram: FakeTelegram) -> dict[str, object]:
     """A Tha Uthen report alerted to its group; returns the ticket and the alert as Telegram sent it."""
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678",
                                   "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง", datetime.now(UTC)))
     run_worker(ctx.redis)
@@ -90,11 +90,11 @@ def test_member_acknowledges_assigns_and_closes(client: FlaskClient, ctx: Contex
     assert press(client, alert, button(alert, "ack"), HEAD)["text"] == t("th", "act_received")
     run_worker(ctx.redis)
     assert status_of(ctx, ticket) == "acknowledged"
-    assert ctx.redis.get(keys.ticket(str(ticket))) == b"acknowledged"
+    assert ctx.redis.get(keys.TICKET_STATUS(str(ticket))) == "acknowledged"
     edits = [c for c in telegram.sent("editMessageText")]
     assert len(edits) == 1 and "Nai Amphoe (head): " + t("th", "act_ack") in edits[0].params["text"]
     # The reporter asking STATUS now hears that the centre has seen it.
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", "SMx", "+66812345678", f"สถานะ {ticket}", datetime.now(UTC)))
     assert reply.text.endswith(t("th", "status_acknowledged"))
     press(client, alert, button(alert, "police"), HEAD)

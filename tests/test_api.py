@@ -11,18 +11,18 @@ import pytest
 from flask.testing import FlaskClient
 
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
-from tests.conftest import API_TOKEN
+from gateway.channels.events import Inbound
+from reports.context import Context
+from tests.conftest import API_TOKEN, make_context
 from tests.helpers import run_worker
-from workers.context import Context
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 @pytest.fixture
 def client(ctx: Context) -> Iterator[FlaskClient]:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     for i, text in enumerate(["แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง",
                               "REPORT trafficking Poipet a van with children",
                               "ແຈ້ງ ລັກລອບຂົນສິນຄ້າ ຊຽງຂອງ ຢາສູບເຕັມລົດ"]):
@@ -95,7 +95,7 @@ def test_centre_inbox_lists_alerts_behind_a_login(client: FlaskClient) -> None:
 
 
 def test_inbox_escapes_what_reporters_wrote(ctx: Context) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     engine.handle(Inbound("twilio", "SM-xss", "+66812345600", "แจ้ง ยาเสพติด ท่าอุเทน <script>alert(1)</script>",
                           datetime.now(UTC)))
     run_worker(ctx.redis)
@@ -113,9 +113,8 @@ def test_health_ready_and_metrics(client: FlaskClient) -> None:
 
 
 def test_readyz_reports_a_dead_redis(ctx: Context) -> None:
-    from dataclasses import replace
 
-    broken = Context(replace(ctx.settings, redis_url="redis://127.0.0.1:1/0"))
+    broken = make_context(ctx.settings.replace(redis_url="redis://127.0.0.1:1/0"))
     with create_app(context=broken).test_client() as c:
         resp = c.get("/readyz")
     assert resp.status_code == 503 and resp.get_json()["checks"]["redis"].startswith("error")

@@ -18,18 +18,18 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from centres import actions, relay
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
+from gateway.channels.events import Inbound
 from gateway.intake import accept
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import AuditEvent, Delivery
 from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers import actions, relay
-from workers.context import Context
 
 GROUP_CHAT = -1001234567890  # Tha Uthen's Telegram group, topic 7 (tests/fixtures/centers.yaml)
 HEAD = {"id": 111, "is_bot": False, "first_name": "Nai Amphoe"}
@@ -46,8 +46,8 @@ def client(ctx: Context) -> Iterator[FlaskClient]:
 
 
 def villager_sms(ctx: Context, text: str) -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", VILLAGER, text, datetime.now(UTC))).reply
+    engine = Engine.for_context(ctx)
+    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", VILLAGER, text, datetime.now(UTC))).text
 
 
 def sms_to(twilio_api: FakeAPI, number: str) -> list[str]:
@@ -191,17 +191,17 @@ def test_a_forgotten_reporter_cannot_be_asked_and_the_group_hears_why(client: Fl
 def test_an_sms_question_is_answered_to_the_phone_and_the_alert_thread_once(ctx: Context, telegram: FakeTelegram,
                                                                             twilio_api: FakeAPI) -> None:
     ticket, alert_id = reported(ctx)
-    officer = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    officer = Engine.for_context(ctx)
     assert accept(ctx, officer, Inbound("twilio", "SMq1", OFFICER_PHONE, f"ASK {ticket} how many people?",
-                                        datetime.now(UTC))).reply == t("th", "act_asked", ticket=ticket)
+                                        datetime.now(UTC))).text == t("th", "act_asked", ticket=ticket)
     run_worker(ctx.redis)
     raw = ctx.redis.get(next(iter(ctx.redis.scan_iter("nts:relay:*"))))
-    assert isinstance(raw, bytes)
-    pending = raw.decode()
+    assert isinstance(raw, str)
+    pending = raw
     telegram.fail_with(502, "Bad Gateway")  # the group is unreachable on the first try
     with pytest.raises(Exception, match="telegram"):
-        relay.answer(pending, "R-test", "ten people")
-    assert relay.answer(pending, "R-test", "ten people") == "relayed to 2"  # the retry
+        relay.answer(ctx, pending, "R-test", "ten people")
+    assert relay.answer(ctx, pending, "R-test", "ten people") == "relayed to 2"  # the retry
     body = t("th", "relay_answer", ticket=ticket, answer="ten people")
     assert sms_to(twilio_api, OFFICER_PHONE) == [body]  # sent once, not again on the retry
     thread = [c for c in group_texts(telegram) if c.params["text"] == body]

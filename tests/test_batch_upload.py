@@ -12,11 +12,11 @@ from redis import Redis
 from sqlalchemy import select
 
 from gateway.app import create_app
+from reports.context import Context
 from reports.models import Report
 from tests.conftest import API_TOKEN
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers.context import Context
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 

@@ -8,12 +8,11 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.types import Update
 
-from bots.telegram import build_router
+from bots.telegram import build_router, make_bot
 from flows.engine import Engine
 from i18n.catalog import text as t
+from reports.context import Context
 from tests.fakes.telegram_api import FakeTelegram
-from workers.context import Context
-from workers.senders.telegram import make_bot
 
 
 def update(update_id: int, text: str, chat_type: str = "private", chat_id: int = 5550001,
@@ -33,7 +32,7 @@ def feed(ctx: Context, *updates: Update) -> None:
     async def run() -> None:
         bot = make_bot(ctx.settings)
         dp = Dispatcher()
-        dp.include_router(build_router(ctx, Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)))
+        dp.include_router(build_router(ctx, Engine.for_context(ctx)))
         try:
             for u in updates:
                 await dp.feed_update(bot, u)

@@ -1,10 +1,9 @@
-"""workers.broadcasts: villagers subscribe with NEWS <district> (th/lo/km/en) and stop with STOP; a centre's
+"""centres/broadcasts.py: villagers subscribe with NEWS <district> (th/lo/km/en) and stop with STOP; a centre's
 broadcast reaches its members and subscribers once each, in each one's language, within the channel's rate,
 with STOP and FORGET honoured up to the moment of sending; lost jobs are swept; bad broadcasts are refused."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -14,20 +13,20 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from centres import broadcasts
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
+from gateway.channels.events import Inbound
 from gateway.cli import main
 from gateway.intake import accept
 from i18n.catalog import text as t
+from reporters.retention import purge_contacts
+from reports.context import Context, install
 from reports.models import AuditEvent, BroadcastSend, Reporter, Subscription
-from tests.conftest import ALL_BACKENDS, TELEGRAM_WEBHOOK_SECRET
+from tests.conftest import ALL_BACKENDS, TELEGRAM_WEBHOOK_SECRET, make_context
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker
-from workers import broadcasts
-from workers.context import Context, set_context
-from workers.retention import purge_contacts
+from tests.helpers import rq_queue, run_worker
 from workers.sweeper import sweep
 
 SMS_PATH = "/2010-04-01/Accounts/"
@@ -38,8 +37,8 @@ THA_UTHEN = "4803"
 
 
 def say(ctx: Context, sender: str, text: str, channel: str = "twilio") -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    return accept(ctx, engine, Inbound(channel, f"m{time.time_ns()}", sender, text, datetime.now(UTC))).reply
+    engine = Engine.for_context(ctx)
+    return accept(ctx, engine, Inbound(channel, f"m{time.time_ns()}", sender, text, datetime.now(UTC))).text
 
 
 def sms_to(twilio_api: FakeAPI, number: str) -> list[str]:
@@ -75,7 +74,7 @@ def test_subscribe_then_a_template_reaches_everyone_once_in_their_language(
         assert sms_to(twilio_api, officer) == [f"📢 {texts['th']}"]
     (dm,) = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == HEAD_TELEGRAM]
     assert dm == f"📢 {texts['th']}"
-    broadcasts.send_batch(broadcast_id)  # run again: nothing is sent twice
+    broadcasts.send_batch(ctx, broadcast_id)  # run again: nothing is sent twice
     assert len(twilio_api.received("POST", SMS_PATH)) == 3 + 2  # (NEWS was answered in the TwiML reply)
     with ctx.sessions() as s:
         assert broadcasts.summary(s, broadcast_id) == {"sent": 6}
@@ -88,11 +87,11 @@ def test_stop_and_forget_between_queueing_and_sending_are_honoured(ctx: Context,
     broadcast_id, _, subscribers = broadcasts.create(ctx, center(ctx), {"th": "อบรมอาสา 5 ธ.ค."}, "subscribers",
                                                      "cli")
     assert subscribers == 3
-    ctx.redis.delete(f"rq:queue:{broadcasts.get_queue(ctx.redis).name}")  # hold the broadcast back a moment
+    ctx.redis.delete(f"rq:queue:{rq_queue(ctx.redis).name}")  # hold the broadcast back a moment
     assert say(ctx, THAI, "หยุด") == t("th", "stopped")
     assert say(ctx, LAO, "ລຶບຂໍ້ມູນ") == t("lo", "forgotten")
     run_worker(ctx.redis)
-    assert broadcasts.send_batch(broadcast_id) == "done"
+    assert broadcasts.send_batch(ctx, broadcast_id) == "done"
     assert [s for s in sms_to(twilio_api, THAI) if "อบรม" in s] == []
     assert [s for s in sms_to(twilio_api, LAO) if "อบรม" in s] == []
     # The Khmer villager gets the Thai text (no Khmer one was written) with how to stop in Khmer.
@@ -117,7 +116,7 @@ def test_news_needs_a_district_and_remembers_the_last_report(ctx: Context) -> No
 
 
 def test_rate_limit_spaces_sends_per_channel(ctx: Context) -> None:
-    slow = Context(dataclasses.replace(ctx.settings, broadcast_rates={"sms": 0.5, "telegram": 4}))
+    slow = make_context(ctx.settings.replace(broadcast_rates={"sms": 0.5, "telegram": 4}))
     now = 1_000_000.0
     assert broadcasts.take_slot(slow, "twilio", now) == 0.0
     assert broadcasts.take_slot(slow, "smsgateway", now + 0.5) == pytest.approx(1.5)  # both SMS routes share it
@@ -133,21 +132,21 @@ def test_rate_limit_spaces_sends_per_channel(ctx: Context) -> None:
 
 def test_a_slow_channel_continues_in_a_scheduled_job(ctx: Context, twilio_api: FakeAPI,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    slow = Context(dataclasses.replace(ctx.settings, broadcast_rates={"sms": 0.1, "telegram": 25}))
-    set_context(slow)
+    slow = make_context(ctx.settings.replace(broadcast_rates={"sms": 0.1, "telegram": 25}))
+    install(slow)
     try:
         monkeypatch.setattr(broadcasts, "SLEEP_AT_MOST_S", 0.0)  # never sleep in a worker for a slot
         broadcast_id, members, _ = broadcasts.create(slow, center(slow), {"th": "ประชุม"}, "members", "cli")
-        slow.redis.delete(f"rq:queue:{broadcasts.get_queue(slow.redis).name}")
-        outcome = broadcasts.send_batch(broadcast_id)
+        slow.redis.delete(f"rq:queue:{rq_queue(slow.redis).name}")
+        outcome = broadcasts.send_batch(slow, broadcast_id)
         assert outcome.startswith("continues in")
         with slow.sessions() as s:
             assert broadcasts.summary(s, broadcast_id) == {"sent": 2, "pending": 1}  # Telegram + one SMS
-        scheduled = [j for j in broadcasts.get_queue(slow.redis).scheduled_job_registry.get_job_ids()
+        scheduled = [j for j in rq_queue(slow.redis).scheduled_job_registry.get_job_ids()
                      if j.startswith(f"broadcast-{broadcast_id}-")]
         assert len(scheduled) == 1 and members == 3
     finally:
-        set_context(ctx)
+        install(ctx)
 
 
 def test_a_refused_member_is_dead_lettered_and_the_rest_still_go(ctx: Context, telegram: FakeTelegram,
@@ -164,20 +163,20 @@ def test_a_refused_member_is_dead_lettered_and_the_rest_still_go(ctx: Context, t
 def test_a_passing_failure_is_retried_later_not_lost(ctx: Context, twilio_api: FakeAPI) -> None:
     twilio_api.fail_next(503, {"code": 20500, "message": "Service Unavailable"})
     broadcast_id, _, _ = broadcasts.create(ctx, center(ctx), {"th": "ประชุม"}, "members", "cli")
-    ctx.redis.delete(f"rq:queue:{broadcasts.get_queue(ctx.redis).name}")
-    assert broadcasts.send_batch(broadcast_id).startswith("continues in")
+    ctx.redis.delete(f"rq:queue:{rq_queue(ctx.redis).name}")
+    assert broadcasts.send_batch(ctx, broadcast_id).startswith("continues in")
     with ctx.sessions.begin() as s:
         retrying = [r for r in s.execute(select(BroadcastSend)).scalars() if r.status == "retrying"]
         assert len(retrying) == 1
         retrying[0].next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)  # its time has come
-    assert broadcasts.send_batch(broadcast_id) == "done"
+    assert broadcasts.send_batch(ctx, broadcast_id) == "done"
     with ctx.sessions() as s:
         assert broadcasts.summary(s, broadcast_id) == {"sent": 3}
 
 
 def test_the_sweeper_queues_a_lost_broadcast_again(ctx: Context, twilio_api: FakeAPI) -> None:
     broadcast_id, _, _ = broadcasts.create(ctx, center(ctx), {"th": "ประชุม"}, "members", "cli")
-    ctx.redis.delete(f"rq:queue:{broadcasts.get_queue(ctx.redis).name}")  # the job is lost with Redis
+    ctx.redis.delete(f"rq:queue:{rq_queue(ctx.redis).name}")  # the job is lost with Redis
     assert sweep(ctx).broadcasts == 0  # not overdue yet
     assert sweep(ctx, now=time.time() + ctx.settings.sweep_grace_s + 1).broadcasts == 1
     run_worker(ctx.redis)

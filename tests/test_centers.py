@@ -1,4 +1,4 @@
-"""reports.centers: the centres file is validated with errors that name the file and the entry."""
+"""reports.centres_file: the centres file is validated with errors that name the file, the centre and the key."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reports.centers import CentersError, load_centers, parse_centers
+from reports.centres_file import CentersError, load_centers, parse_centers
 
 ROOT = Path(__file__).parent.parent
 
@@ -37,13 +37,13 @@ def doc(*centres: dict[str, Any], fallback: str = "national") -> dict[str, Any]:
         (doc(centre(districts=["48O3"])), "4-digit"),
         (doc(centre(notify=[])), "at least one notify"),
         (doc(centre(notify=[{"fax": {}}])), "unknown notify kind"),
-        (doc(centre(notify=[{"telegram": {"chat_id": "group"}}])), "integer chat_id"),
+        (doc(centre(notify=[{"telegram": {"chat_id": "group"}}])), r"notify\[0\]\.telegram\.chat_id: .*integer"),
         (doc(centre(notify=[{"telegram": {"chat_id": -1, "thread_id": "7"}}])), "thread_id"),
         (doc(centre(notify=[{"sms": {"to": ["0812345678"]}}])), "E.164"),
-        (doc(centre(notify=[{"line": {}}])), "line needs"),
+        (doc(centre(notify=[{"line": {}}])), r"notify\[0\]\.line\.to: Field required"),
         (doc(centre(language="fr")), "language"),
-        (doc(centre(members=[{"role": "boss"}])), "role must be"),
-        (doc({"districts": []}), "needs an `id`"),
+        (doc(centre(members=[{"role": "boss"}])), r"members\[0\]\.role: Input should be 'head'"),
+        (doc({"districts": []}), r"centers\[0\]: id: Field required"),
     ],
 )
 def test_parse_centers(data: Any, error: str | None) -> None:

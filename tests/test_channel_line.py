@@ -18,13 +18,13 @@ from sqlalchemy import select
 from gateway.app import create_app
 from i18n import LANGUAGES
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import Report
 from tests.channels import Case, assert_nothing_stored, load_fixture
 from tests.conftest import LINE_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import is_received_update, run_worker
-from workers.context import Context
 
 PATH = "/webhooks/line"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 3000

@@ -16,13 +16,16 @@ from redis import Redis
 
 from gateway.app import create_app
 from gateway.channels import smsgateway
+from gateway.channels.base import ChannelContext
+from gateway.channels.sending import Outgoing
 from i18n.catalog import text as t
+from reports.context import Context
+from reports.keys import SMSSYNC_OUTBOX
 from tests.channels import Case, assert_nothing_stored, load_fixture
 from tests.conftest import SMSGATEWAY_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import is_received_update, run_worker
-from workers.context import Context
 
 PATH = "/webhooks/smsgateway"
 
@@ -50,7 +53,6 @@ WEBHOOK_CASES = [
     J("Lao SMS in", "webhook__sms_received_lo", 200),
     J("local number normalised to E.164", "webhook__sms_received_local_number", 200),
     J("redelivered envelope id handled once", "webhook__sms_received_th", 200, repeat=3),
-    J("delivery report: 200, nothing to do", "webhook__sms_delivered", 200, stores=False),
     J("ping: 200", "webhook__system_ping", 200, stores=False),
     J("wrong signature", "webhook__sms_received_th", 403, stores=False, sign="bad"),
     J("no signature", "webhook__sms_received_th", 403, stores=False, sign="none"),
@@ -87,6 +89,38 @@ def test_android_gateway_webhook(client: FlaskClient, ctx: Context, redis: Redis
     assert sent[0].body["phoneNumbers"] == [expected_to]
     assert sent[0].headers["authorization"].startswith("Basic ")  # credentials from SMSGATEWAY_API_BASE
     assert sent[0].body["textMessage"]["text"]
+
+
+def test_a_failed_delivery_report_marks_the_officers_alert(client: FlaskClient, ctx: Context,
+                                                          phone_api: FakeAPI) -> None:
+    """The phone says it could not deliver a duty officer's alert: that delivery (and only it) is dead."""
+    from sqlalchemy import select
+
+    from reports.models import Delivery
+
+    ctx.settings = ctx.settings.replace(twilio_account_sid="")  # alerts to duty phones go through the phone
+    received = load_fixture("smsgateway", "webhook__sms_received_th")
+    received["payload"]["message"] = "แจ้ง ลักลอบขนของ เชียงของ รถกระบะขนบุหรี่เต็มคันจอดริมโขง"  # SMS officers there
+    body = json.dumps(received, ensure_ascii=False).encode()
+    client.post(PATH, data=body, headers=signed(body), content_type="application/json")
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        rows = s.execute(select(Delivery).where(Delivery.channel == "sms")).scalars()
+        officers = {d.target["to"][0]: d.provider_message_id for d in rows}
+    failed = load_fixture("smsgateway", "webhook__sms_failed")
+    failed["payload"]["messageId"] = officers["+66811110001"]
+    raw = json.dumps(failed).encode()
+    for _ in range(2):  # a redelivered receipt changes nothing more
+        assert client.post(PATH, data=raw, headers=signed(raw), content_type="application/json").status_code == 200
+    delivered = json.dumps(load_fixture("smsgateway", "webhook__sms_delivered")).encode()
+    assert client.post(PATH, data=delivered, headers=signed(delivered),
+                       content_type="application/json").status_code == 200
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        status = {d.target["to"][0]: (d.status, d.last_error) for d in s.execute(
+            select(Delivery).where(Delivery.channel == "sms")).scalars()}
+    assert status["+66811110001"] == ("dead", "smsgateway delivery failed RESULT_ERROR_GENERIC_FAILURE")
+    assert status["+66811110002"][0] == "sent"
 
 
 def test_one_line_report_reaches_the_centre(client: FlaskClient, ctx: Context, phone_api: FakeAPI,
@@ -138,12 +172,12 @@ def test_smssync_refusals(client: FlaskClient, redis: Redis, fields: dict[str, s
 
 
 def test_smssync_polling_hands_out_queued_messages_once(client: FlaskClient, ctx: Context) -> None:
-    from dataclasses import replace
 
-    ctx.settings = replace(ctx.settings, smsgateway_api_base="")  # no phone API: SMSSync polls
-    smsgateway.send(ctx, "+66812345678", t("th", "status_reply", ticket="100009", status=t("th", "status_new")))
-    assert ctx.redis.llen(smsgateway.OUTBOX) == 1
-    assert b"812345678" not in (ctx.redis.lindex(smsgateway.OUTBOX, 0) or b"")  # encrypted while queued
+    ctx.settings = ctx.settings.replace(smsgateway_api_base="")  # no phone API: SMSSync polls
+    smsgateway.send(ChannelContext(ctx.settings, ctx.redis), Outgoing(
+        "smsgateway", "+66812345678", t("th", "status_reply", ticket="100009", status=t("th", "status_new")), "k1"))
+    assert ctx.redis.llen(SMSSYNC_OUTBOX) == 1
+    assert "812345678" not in (ctx.redis.lindex(SMSSYNC_OUTBOX, 0) or "")  # encrypted while queued
     resp = client.get(f"{PATH}?task=send&secret={SMSGATEWAY_SECRET}")
     messages = resp.get_json()["payload"]["messages"]
     assert [m["to"] for m in messages] == ["+66812345678"]

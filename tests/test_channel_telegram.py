@@ -14,12 +14,12 @@ from sqlalchemy import select
 from gateway.app import create_app
 from i18n import LANGUAGES
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import Report
 from tests.channels import Case, assert_nothing_stored, load_fixture
 from tests.conftest import TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import is_received_update, run_worker
-from workers.context import Context
 
 PATH = "/webhooks/telegram"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
@@ -165,7 +165,7 @@ def test_a_report_in_every_language_by_buttons(client: FlaskClient, ctx: Context
 def test_set_webhook_registers_url_and_secret(ctx: Context, telegram: FakeTelegram) -> None:
     from bots.telegram import set_webhook
 
-    assert set_webhook() == {"url": "https://gateway.example.org/webhooks/telegram", "ok": True}
+    assert set_webhook(ctx) == {"url": "https://gateway.example.org/webhooks/telegram", "ok": True}
     call = next(c for c in telegram.calls if c.method == "setWebhook")
     assert call.params["url"] == "https://gateway.example.org/webhooks/telegram"
     assert call.params["secret_token"] == TELEGRAM_WEBHOOK_SECRET

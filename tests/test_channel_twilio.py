@@ -14,10 +14,9 @@ from redis import Redis
 from gateway.app import create_app
 from gateway.channels.twilio_sms import STATUS_MAP
 from i18n.catalog import text as t
+from reports.context import Context
 from tests.channels import Case, assert_nothing_stored, load_fixture, post
-from tests.helpers import PUBLIC_URL, sign
-from workers.context import Context
-from workers.queue import get_queue
+from tests.helpers import PUBLIC_URL, rq_queue, sign
 
 PATH = "/webhooks/twilio/sms"
 
@@ -110,13 +109,12 @@ def test_twilio_webhook(client: FlaskClient, redis: Redis, case: Case) -> None:
     if case.reply:
         assert case.reply in messages[0]
     if "ticket" in (case.reply or "") or "เลขที่" in (case.reply or "") or "ແຈ້ງ" in (case.reply or ""):
-        assert get_queue(redis).count == 1  # one job, however often the provider redelivered
+        assert rq_queue(redis).count == 1  # one job, however often the provider redelivered
 
 
 def test_not_configured_channel_answers_503(ctx: Context, redis: Redis) -> None:
-    from dataclasses import replace
 
-    ctx.settings = replace(ctx.settings, twilio_auth_token="")
+    ctx.settings = ctx.settings.replace(twilio_auth_token="")
     with create_app(context=ctx).test_client() as c:
         params = load_fixture("twilio_sms", "message__greeting")
         resp = post(c, PATH, encode(params), {"X-Twilio-Signature": sign(params)}, "application/x-www-form-urlencoded")

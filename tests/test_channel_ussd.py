@@ -13,20 +13,20 @@ from redis import Redis
 from sqlalchemy import select
 
 from flows.definitions import load_flow
-from flows.engine import Engine, Reply
+from flows.engine import Engine
 from gateway.app import create_app
 from gateway.channels import ussd
+from gateway.channels.events import Reply
 from i18n import LANGUAGES
 from i18n.catalog import text as t
 from i18n.messages import REPORTER
 from i18n.sms import utf16_units
+from reports.context import Context
 from reports.models import Report
 from tests.channels import Case, assert_nothing_stored, load_fixture
 from tests.conftest import USSD_SECRET as SECRET
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker
-from workers.context import Context
-from workers.queue import get_queue
+from tests.helpers import rq_queue, run_worker
 
 PATH = "/webhooks/ussd"
 PHONES = {"th": "+66812345678", "lo": "+8562055512345", "km": "+85512345678", "en": "+66898765432"}
@@ -85,9 +85,8 @@ def test_ussd_webhook(client: FlaskClient, redis: Redis, case: Case) -> None:
 
 
 def test_not_configured_answers_503(ctx: Context, redis: Redis) -> None:
-    from dataclasses import replace
 
-    ctx.settings = replace(ctx.settings, ussd_secret="")
+    ctx.settings = ctx.settings.replace(ussd_secret="")
     with create_app(context=ctx).test_client() as c:
         resp = c.post(PATH, data=urlencode(load_fixture("ussd", "session__first_dial")),
                       content_type="application/x-www-form-urlencoded")
@@ -141,7 +140,7 @@ def test_star_inside_an_answer_is_kept(client: FlaskClient, redis: Redis) -> Non
     assert screen.endswith(f"1 {t('th', 'opt_send')}\n0 {t('th', 'opt_change')}\n9 {t('th', 'opt_cancel')}")
     payload = hop(client, "2*ท่าอุเทน*1*เรือ*2 ลำ*ตีสอง*1")
     assert payload.startswith("END ")
-    job = get_queue(redis).get_jobs()[0]
+    job = rq_queue(redis).get_jobs()[0]
     raw = redis.get(f"nts:intake:{job.args[0]}")
     assert isinstance(raw, bytes) and "เรือ*2 ลำ*ตีสอง" in raw.decode()
 
@@ -175,9 +174,9 @@ def test_dropped_session_can_continue_within_ten_minutes(client: FlaskClient) ->
 def test_same_phone_same_reporter_across_sms_and_ussd(client: FlaskClient, ctx: Context) -> None:
     from datetime import UTC, datetime
 
-    from flows.inbound import Inbound
+    from gateway.channels.events import Inbound
 
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     engine.handle(Inbound("twilio", "SM1", PHONES["th"], "แจ้ง ยาเสพติด", datetime.now(UTC)))
     offer = hop(client, "", session="X")  # the SMS conversation can be finished on USSD
     assert offer.startswith("CON " + t("th", "resume_question"))
@@ -186,7 +185,7 @@ def test_same_phone_same_reporter_across_sms_and_ussd(client: FlaskClient, ctx: 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_screen_of_the_flow_fits(ctx: Context, lang: str) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     longest_place = "ต.เวินพระบาท อ.ท่าอุเทน จ.นครพนม"
     longest_district = max((ctx.gazetteer.district_name(code, lang) or "" for code in ctx.gazetteer.districts), key=len)
     screens: list[str] = []

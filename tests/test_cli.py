@@ -73,12 +73,37 @@ def _get(url: str, auth: str | None = None) -> tuple[int, str]:
         return exc.code, ""
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, its children's children included."""
+    found: list[int] = []
+    for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split():
+        found += [int(child), *descendants(int(child))]
+    return found
+
+
+def child_matching(pid: int, pattern: str) -> int:
+    """The supervisor's direct child whose command line matches `pattern`."""
+    out = subprocess.run(["pgrep", "-P", str(pid), "-f", pattern], capture_output=True, text=True).stdout.split()
+    assert out, f"no child matching {pattern!r}"
+    return int(out[0])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+@pytest.mark.system
 def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = _env_for_stack(tmp_path, port)
     proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    started_all: list[int] = []
     try:
         started = time.monotonic()
         while time.monotonic() - started < 60:
@@ -92,6 +117,8 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         print(f"/healthz answered {time.monotonic() - started:.1f} s after `ntswatch run`")
         assert _get(base + "/readyz")[0] == 200
         secrets = dict(line.split("=", 1) for line in (tmp_path / "var/dev.env").read_text().split())
+        assert (tmp_path / "var/dev.env").stat().st_mode & 0o077 == 0  # private to the user
+        assert (tmp_path / "var").stat().st_mode & 0o077 == 0
         status, reply = post_sms(base + "/webhooks/twilio/sms", secrets["TWILIO_AUTH_TOKEN"], "+66812345678",
                                  "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
         assert status == 200 and "เลขที่" in reply
@@ -105,9 +132,7 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         assert (tmp_path / "var/redis/appendonlydir").exists() or list((tmp_path / "var/redis").glob("*.aof*"))
         # kill -9 the worker and Redis: the stack restarts both and the next report still reaches the inbox
         for pattern in ("gateway.cli worker", "redis-server"):
-            pid = subprocess.run(["pgrep", "-g", str(proc.pid), "-f", pattern], capture_output=True,
-                                 text=True).stdout.split()[0]
-            os.kill(int(pid), signal.SIGKILL)
+            os.kill(child_matching(proc.pid, pattern), signal.SIGKILL)
         status, reply = post_sms(base + "/webhooks/twilio/sms", secrets["TWILIO_AUTH_TOKEN"], "+66812345679",
                                  "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง")
         assert status == 200  # a ticket, or "received, we will reply soon" from the spool while Redis restarts
@@ -118,27 +143,32 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
             time.sleep(0.2)
         else:
             pytest.fail("after kill -9 of the worker and Redis, a report never reached the inbox")
+        started_all = descendants(proc.pid)
     finally:
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
         try:
-            out, _ = proc.communicate(timeout=30)
+            out, _ = proc.communicate(timeout=40)
         except subprocess.TimeoutExpired:
+            for pid in descendants(proc.pid):
+                os.kill(pid, signal.SIGKILL)
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-    assert b"Ctrl-C stops everything" in out
-    # Everything it started is gone: nothing answers on the port and no process is left in its group.
+    text = out.decode(errors="replace")
+    assert "Ctrl-C stops everything" in text and "stopped" in text
+    assert "Traceback" not in text, text[-3000:]
+    # Everything it started is gone: nothing answers on the port and no process it started is left.
     with pytest.raises(OSError):
         _get(base + "/healthz")
-    leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert leftover == []
+    assert started_all and [pid for pid in started_all if alive(pid)] == []
+    assert not (tmp_path / "var/stack.env").exists()
 
 
 def test_audit_verify_passes_then_fails_on_a_tampered_row(ctx: object, capsys: pytest.CaptureFixture[str]) -> None:
     from sqlalchemy import text
 
     from reports import store
+    from reports.context import Context
     from tests.test_storage import PLACE, payload
-    from workers.context import Context
 
     assert isinstance(ctx, Context)
     with ctx.sessions.begin() as s:

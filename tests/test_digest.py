@@ -1,15 +1,16 @@
-"""workers.digest: each centre's daily counts (new, open, overdue, closed) in its language, sent once a day."""
+"""centres/digest.py: each centre's daily counts (new, open, overdue, closed) in its language, sent once a day."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from centres import actions, digest
+from reports.context import Context
+from reports.enums import Action
 from reports.models import Report
 from tests.conftest import ALL_BACKENDS
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import stored_report
-from workers import actions, digest
-from workers.context import Context
 
 THA_UTHEN = "-1001234567890"
 
@@ -22,7 +23,7 @@ def stored(ctx: Context, text: str) -> Report:
 def test_counts_and_one_message_a_day(ctx: Context, telegram: FakeTelegram) -> None:
     stored(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")  # new, open
     closed = stored(ctx, "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคัน")
-    actions.apply(closed.ticket, "resolved", "4803", {"name": "Somsak", "role": "police"}, "sms")
+    actions.apply(ctx, closed.ticket, Action("resolved"), "4803", {"name": "Somsak", "role": "police"}, "sms")
     old = stored(ctx, "แจ้ง ลักลอบขนของ ท่าอุเทน เมื่อวาน บุหรี่เถื่อนหลายลัง")
     with ctx.sessions.begin() as s:
         s.get(Report, old.id).created_at = datetime.now(UTC) - timedelta(days=2)  # type: ignore[union-attr]

@@ -17,11 +17,11 @@ from werkzeug.serving import make_server
 
 from gateway.app import create_app
 from gateway.simulate import post_sms
+from reports.context import Context
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker, sign, twilio_params
-from workers.context import Context
-from workers.queue import get_queue
+from tests.helpers import rq_queue, run_worker, sign, twilio_params
+from workers import jobs
 
 
 @pytest.fixture
@@ -83,10 +83,9 @@ def test_redelivered_message_sid_and_retried_jobs_alert_once(gateway_url: str, c
     assert replies[0] == replies[1]
     run_worker(redis)
     # The worker's jobs run again (a retry after a crash, an operator's requeue): still one alert.
-    queue = get_queue(redis)
     report_ids = [k.decode().rsplit(":", 1)[1] for k in redis.scan_iter("nts:intake:*")]
     assert len(report_ids) == 1
-    queue.enqueue_call("workers.jobs.process_report", args=(report_ids[0],))
+    rq_queue(redis).enqueue(jobs.process_report, report_ids[0])
     run_worker(redis)
     assert len(telegram.sent()) == 1
     assert telegram.sent()[0].params["message_thread_id"] == "7"

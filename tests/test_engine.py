@@ -9,16 +9,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from redis import Redis
+from redis import ConnectionPool, Redis
 
-from flows import keys
-from flows.engine import Engine, Reply
-from flows.inbound import Inbound
+from flows.engine import Engine
+from gateway.channels.events import Inbound, Reply
 from i18n.catalog import text as t
 from i18n.sms import sms_size
+from reports import keys
 from reports.places import gazetteer
+from reports.queue import JobQueue
 from tests.conftest import SECRET_KEY
-from workers.queue import get_queue
+from tests.helpers import rq_queue
+from workers.registry import ENTRIES
 
 PHONES = {"th": "+66812345678", "lo": "+8562055512345", "km": "+85512345678", "en": "+66898765432"}
 _ids = itertools.count()
@@ -39,7 +41,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def engine(redis: Redis, clock: Clock) -> Iterator[Engine]:
-    yield Engine(redis, gazetteer(), SECRET_KEY, clock=clock)
+    decoded = Redis(connection_pool=ConnectionPool(**{**redis.connection_pool.connection_kwargs,
+                                                      "decode_responses": True}))
+    yield Engine(decoded, gazetteer(), SECRET_KEY, JobQueue(redis, ENTRIES), clock=clock)
 
 
 def send(engine: Engine, text: str, sender: str = PHONES["th"], **extra: object) -> Reply:
@@ -53,7 +57,7 @@ def send(engine: Engine, text: str, sender: str = PHONES["th"], **extra: object)
 
 def intake(redis: Redis, reply: Reply) -> dict[str, object]:
     assert reply.report_id is not None
-    raw = redis.get(keys.intake(reply.report_id))
+    raw = redis.get(keys.INTAKE(reply.report_id))
     assert raw is not None
     payload: dict[str, object] = json.loads(raw)
     return payload
@@ -77,8 +81,8 @@ def test_one_line_report_completes_at_once(engine: Engine, redis: Redis, lang: s
     assert payload["category"] == category and payload["when"] == "now" and payload["one_line"] is True
     assert payload["place"]["district_code"] == district  # type: ignore[index]
     assert PHONES[lang] not in json.dumps(payload)  # only the encrypted contact travels
-    assert get_queue(redis).count == 1
-    assert redis.get(keys.ticket(reply.ticket)) == b"received"
+    assert rq_queue(redis).count == 1
+    assert redis.get(keys.TICKET_STATUS(reply.ticket)) == b"received"
 
 
 # Each conversation: (message, the key of the expected reply). Replies are in the language of the script.
@@ -142,7 +146,7 @@ def test_confirm_change_and_cancel(engine: Engine, redis: Redis) -> None:
     assert send(engine, "0").text == t("th", "ask_details")
     send(engine, "เรือสองลำ")
     assert send(engine, "9").text == t("th", "cancelled")
-    assert redis.get(keys.conversation(engine_pid(PHONES["th"]))) is None
+    assert redis.get(keys.CONVERSATION(engine_pid(PHONES["th"]))) is None
 
 
 def test_cancel_word_in_any_step(engine: Engine) -> None:
@@ -185,7 +189,7 @@ def test_status_in_every_language(engine: Engine, redis: Redis, lang: str) -> No
     word = {"th": "สถานะ", "lo": "ສະຖານະ", "km": "ស្ថានភាព", "en": "STATUS"}[lang]
     reply = send(engine, f"{word} {ticket}", PHONES[lang])
     assert reply.text == t(lang, "status_reply", ticket=ticket, status=t(lang, "status_received"))
-    redis.set(keys.ticket(ticket), "acknowledged")
+    redis.set(keys.TICKET_STATUS(ticket), "acknowledged")
     reply = send(engine, f"{word} {ticket}", PHONES[lang])
     assert reply.text.endswith(t(lang, "status_acknowledged"))
 
@@ -193,7 +197,8 @@ def test_status_in_every_language(engine: Engine, redis: Redis, lang: str) -> No
 def test_status_of_an_unknown_or_mistyped_ticket(engine: Engine) -> None:
     ticket = send(engine, ONE_LINERS["th"][0]).ticket
     assert ticket
-    typo = ticket[:-2] + ticket[-1] + ticket[-2]  # two digits swapped: the check digit catches it
+    i = next(i for i in range(len(ticket) - 1) if ticket[i] != ticket[i + 1])
+    typo = ticket[:i] + ticket[i + 1] + ticket[i] + ticket[i + 2:]  # two digits swapped: the check digit catches it
     assert send(engine, f"STATUS {typo}").text == t("th", "status_unknown", ticket=typo)
     assert send(engine, "สถานะ").text == t("th", "status_ask_ticket")
 
@@ -233,9 +238,9 @@ def test_stop_and_forget(engine: Engine, redis: Redis) -> None:
     assert send(engine, "STOP").text == t("th", "stopped")
     assert send(engine, "ลืมฉัน").text == t("th", "forgotten")
     pid = engine_pid(PHONES["th"])
-    assert redis.get(keys.conversation(pid)) is None and not redis.exists(keys.profile(pid))
-    assert [j.func_name for j in get_queue(redis).get_jobs()] == ["workers.subscriptions.unsubscribe",
-                                                                  "workers.jobs.forget_reporter"]
+    assert redis.get(keys.CONVERSATION(pid)) is None and not redis.exists(keys.PROFILE(pid))
+    assert [j.func_name for j in rq_queue(redis).get_jobs()] == ["workers.jobs.unsubscribe",
+                                                                  "workers.jobs.forget"]
 
 
 def test_no_phone_number_in_redis(engine: Engine, redis: Redis) -> None:

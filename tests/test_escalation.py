@@ -1,9 +1,8 @@
-"""workers.escalation: an unacknowledged alert climbs the chain on time (controllable clock and real RQ
+"""centres/escalation.py: an unacknowledged alert climbs the chain on time (controllable clock and real RQ
 scheduler); an acknowledged one does not; every rung is sent once."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,25 +13,26 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
+from centres import actions, escalation
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
+from reports.context import Context, install
+from reports.enums import Action
 from reports.models import AuditEvent, Report
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_context
 from tests.fakes.http_api import FakeAPI
-from tests.helpers import is_received_update, run_worker
-from workers import actions, escalation, jobs
-from workers.context import Context, set_context
-from workers.queue import get_queue
+from tests.helpers import is_received_update, rq_queue, run_worker
+from workers import jobs
 
 DANGER_THA_UTHEN = "แจ้ง ค้ามนุษย์ ท่าอุเทน ตอนนี้ มีเด็กถูกขังในรถตู้"
 SMS_PATH = "/2010-04-01/Accounts/"
 
 
 def stored(ctx: Context, text: str) -> Report:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66899990000", text, datetime.now(UTC)))
     assert reply.report_id
-    get_queue(ctx.redis).empty()
+    rq_queue(ctx.redis).empty()
     jobs.process_report(reply.report_id)
     with ctx.sessions() as s:
         report = s.get(Report, reply.report_id)
@@ -41,8 +41,8 @@ def stored(ctx: Context, text: str) -> Report:
 
 
 def scheduled_args(ctx: Context, report: Report, step: int) -> tuple[Any, ...]:
-    job = Job.fetch(f"escalate-{report.id}-{step}", connection=ctx.redis)
-    assert job.id in ScheduledJobRegistry(queue=get_queue(ctx.redis)).get_job_ids()
+    job = Job.fetch(f"escalate-{report.id}-{step}", connection=ctx.jobs.redis)
+    assert job.id in ScheduledJobRegistry(queue=rq_queue(ctx.redis)).get_job_ids()
     return tuple(job.args)
 
 
@@ -70,10 +70,10 @@ def test_an_unacknowledged_case_climbs_secretary_then_head(ctx: Context, twilio_
     report = stored(ctx, DANGER_THA_UTHEN)
     _rid, _step, due = scheduled_args(ctx, report, 1)
     monkeypatch.setattr(escalation, "clock", lambda: due - 60)  # woken a minute early: waits
-    assert escalation.escalate(report.id, 1, due) == "early"
+    assert escalation.escalate(ctx, report.id, 1, due) == "early"
     monkeypatch.setattr(escalation, "clock", lambda: due + 0.2)
-    assert escalation.escalate(report.id, 1, due) == "escalated"
-    assert escalation.escalate(report.id, 1, due) == "escalated"  # a repeated job makes no second SMS
+    assert escalation.escalate(ctx, report.id, 1, due) == "escalated"
+    assert escalation.escalate(ctx, report.id, 1, due) == "escalated"  # a repeated job makes no second SMS
     run_worker(ctx.redis)
     assert [to for to, _ in sms_to(twilio_api)] == ["+66811113333"]  # the secretary
     body = sms_to(twilio_api)[0][1]
@@ -81,7 +81,7 @@ def test_an_unacknowledged_case_climbs_secretary_then_head(ctx: Context, twilio_
     _rid, step, due2 = scheduled_args(ctx, report, 2)
     assert step == 2 and due2 == pytest.approx(due + 0.2 + 300, abs=1)
     monkeypatch.setattr(escalation, "clock", lambda: due2 + 0.1)
-    assert escalation.escalate(report.id, 2, due2) == "escalated"
+    assert escalation.escalate(ctx, report.id, 2, due2) == "escalated"
     run_worker(ctx.redis)
     assert [to for to, _ in sms_to(twilio_api)] == ["+66811113333", "+66811114444"]  # then the head
     with ctx.sessions() as s:
@@ -94,9 +94,10 @@ def test_an_acknowledged_case_does_not_escalate(ctx: Context, twilio_api: FakeAP
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     report = stored(ctx, DANGER_THA_UTHEN)
     _rid, _step, due = scheduled_args(ctx, report, 1)
-    assert actions.apply(report.ticket, "ack", "4803", {"name": "Somsak", "role": "police"}, "sms") == "done"
+    officer = {"name": "Somsak", "role": "police"}
+    assert actions.apply(ctx, report.ticket, Action("ack"), "4803", officer, "sms") == "done"
     monkeypatch.setattr(escalation, "clock", lambda: due + 1)
-    assert escalation.escalate(report.id, 1, due) == "acknowledged"
+    assert escalation.escalate(ctx, report.id, 1, due) == "acknowledged"
     run_worker(ctx.redis)
     assert [to for to, _ in sms_to(twilio_api) if to != "+66899990000"] == []  # only the reporter's update
 
@@ -109,7 +110,7 @@ def test_duty_phones_come_first_and_the_sms_fits(ctx: Context, twilio_api: FakeA
         [["+66811110001"], ["+66811110002"]]]
     _rid, _step, due = scheduled_args(ctx, report, 1)
     monkeypatch.setattr(escalation, "clock", lambda: due)
-    escalation.escalate(report.id, 1, due)
+    escalation.escalate(ctx, report.id, 1, due)
     run_worker(ctx.redis)
     from i18n.sms import sms_size
 
@@ -123,8 +124,8 @@ def test_escalation_fires_on_time_on_the_real_scheduler(ctx: Context, twilio_api
     centres = (FIXTURES / "centers.yaml").read_text().replace(
         '  - id: "5703"\n', '  - id: "5703"\n    escalation: {person_in_danger: 0.05}\n')
     (tmp_path / "centers.yaml").write_text(centres)
-    fast = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
-    set_context(fast)
+    fast = make_context(ctx.settings.replace(centers_file=str(tmp_path / "centers.yaml")))
+    install(fast)
     arrived: list[float] = []
     answer = twilio_api.routes[("POST", SMS_PATH + "*")]
 
@@ -150,8 +151,8 @@ def test_a_timer_lost_with_redis_is_set_again_by_the_sweeper(ctx: Context, twili
 
     report = stored(ctx, DANGER_THA_UTHEN)
     calm = stored(ctx, DANGER_THA_UTHEN)
-    actions.apply(calm.ticket, "ack", calm.center_id, {"name": "Somsak", "role": "police"}, "sms")
-    registry = ScheduledJobRegistry(queue=get_queue(ctx.redis))
+    actions.apply(ctx, calm.ticket, Action("ack"), calm.center_id, {"name": "Somsak", "role": "police"}, "sms")
+    registry = ScheduledJobRegistry(queue=rq_queue(ctx.redis))
     for r in (report, calm):
         registry.remove(f"escalate-{r.id}-1")  # Redis came back without its scheduled jobs
     created = report.created_at.timestamp()

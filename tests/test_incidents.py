@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from reports.context import Context
 from reports.models import Report
 from tests.conftest import ALL_BACKENDS
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import stored_report
-from workers.context import Context
 
 THA_UTHEN = "-1001234567890"
 

@@ -1,4 +1,4 @@
-"""workers.jobs: persist once, route (fallback flagged), alert each centre channel exactly once, back off on
+"""centres/routing.py and centres/delivery.py (run through workers/jobs.py): persist once, route (fallback flagged),
 Telegram 429/5xx (retry_after honoured), dead-letter after the last attempt."""
 
 from __future__ import annotations
@@ -10,23 +10,23 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from flows import keys
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
+from reports import keys
+from reports.context import Context
 from reports.models import AuditEvent, Delivery, Report
-from tests.conftest import ALL_BACKENDS
+from tests.conftest import ALL_BACKENDS, make_context
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import is_received_update, run_worker
 from workers import jobs
-from workers.context import Context
 
 pytestmark = ALL_BACKENDS
 
 
 def complete(ctx: Context, text: str, sender: str = "+66812345678", location: tuple[float, float] | None = None,
              ) -> str:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC),
                                   location=location))
     assert reply.report_id
@@ -52,7 +52,7 @@ def test_report_is_stored_routed_and_alerted_once(ctx: Context, telegram: FakeTe
     assert report.ticket in text and "ยาเสพติด" in text and "อ.ท่าอุเทน" in text and "2569" in text
     assert "812345678" not in text and report.reporter_id in text
     assert {c: d.status for c, d in deliveries(ctx, report_id).items()} == {"telegram": "sent", "inbox": "sent"}
-    assert ctx.redis.get(keys.ticket(report.ticket)) == b"new"
+    assert ctx.redis.get(keys.TICKET_STATUS(report.ticket)) == "new"
 
 
 def test_running_the_jobs_again_alerts_nobody_twice(ctx: Context, telegram: FakeTelegram) -> None:
@@ -61,7 +61,7 @@ def test_running_the_jobs_again_alerts_nobody_twice(ctx: Context, telegram: Fake
     jobs.process_report(report_id)  # a retried or duplicated job
     run_worker(ctx.redis)
     for delivery_id in [d.id for d in deliveries(ctx, report_id).values()]:
-        assert jobs.notify_delivery(delivery_id) == "sent"
+        assert jobs.notify(delivery_id) == "sent"
     assert len(telegram.sent()) == 1
     with ctx.sessions() as s:
         assert len(s.execute(select(Report)).scalars().all()) == 1
@@ -72,14 +72,14 @@ def test_sent_marker_prevents_a_resend_when_the_commit_was_lost(ctx: Context, te
     jobs.process_report(report_id)
     tg = deliveries(ctx, report_id)["telegram"]
     # The provider accepted it and the marker was written, but the worker died before its commit.
-    ctx.redis.set(keys.sending(tg.id) + ":sent", "999")
-    assert jobs.notify_delivery(tg.id) == "sent"
+    ctx.redis.set(keys.SENT(tg.id), "999")
+    assert jobs.notify(tg.id) == "sent"
     assert telegram.sent() == []
     assert deliveries(ctx, report_id)["telegram"].provider_message_id == "999"
 
 
 def test_unresolved_place_goes_to_the_fallback_centre_flagged(ctx: Context, telegram: FakeTelegram) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     for text in ["สวัสดี", "2", "xyzzy", "หลังวัดริมน้ำ", "1", "เรือสองลำ"]:
         reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC)))
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", "1", datetime.now(UTC)))
@@ -102,7 +102,7 @@ def test_district_without_a_centre_goes_to_the_fallback(ctx: Context, telegram: 
 
 
 def test_gps_point_routes_the_report(ctx: Context, telegram: FakeTelegram) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     for text, loc in [("แจ้ง ยาเสพติด", None), ("", (17.57, 104.6)), ("1", None), ("เรือ", None), ("1", None)]:
         reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", text, datetime.now(UTC),
                                       location=loc))
@@ -160,9 +160,8 @@ def test_permanent_refusal_dead_letters_at_once(ctx: Context, telegram: FakeTele
 
 
 def test_missing_bot_token_skips_telegram(ctx: Context, telegram: FakeTelegram) -> None:
-    from dataclasses import replace
 
-    ctx.settings = replace(ctx.settings, telegram_bot_token="")
+    ctx.settings = ctx.settings.replace(telegram_bot_token="")
     report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
     run_worker(ctx.redis)
     assert deliveries(ctx, report_id)["telegram"].status == "skipped"
@@ -170,17 +169,16 @@ def test_missing_bot_token_skips_telegram(ctx: Context, telegram: FakeTelegram) 
 
 
 def test_database_down_job_retries_later(ctx: Context, redis: Redis, telegram: FakeTelegram) -> None:
-    from dataclasses import replace
 
-    from workers.context import set_context
+    from reports.context import install
 
     report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
-    broken = Context(replace(ctx.settings, database_url="sqlite:////nonexistent-dir/x/y.db"))
-    set_context(broken)
+    broken = make_context(ctx.settings.replace(database_url="sqlite:////nonexistent-dir/x/y.db"))
+    install(broken)
     with pytest.raises(Exception):  # noqa: B017 (whatever the driver raises, the job fails and RQ retries)
         jobs.process_report(report_id)
-    set_context(ctx)
-    assert redis.get(keys.intake(report_id)) is not None  # nothing acknowledged is dropped
+    install(ctx)
+    assert redis.get(keys.INTAKE(report_id)) is not None  # nothing acknowledged is dropped
     jobs.process_report(report_id)
     run_worker(redis)
     assert len(telegram.sent()) == 1
@@ -193,7 +191,7 @@ def test_forget_job_erases_the_contact(ctx: Context) -> None:
     complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
     run_worker(ctx.redis)
     pid = pseudonym(ctx.settings.secret_key, "+66812345678")
-    assert jobs.forget_reporter(pid)
+    assert jobs.forget(pid)
     with ctx.sessions() as s:
         reporter = s.get(Reporter, pid)
         assert reporter is not None and reporter.contact_enc is None

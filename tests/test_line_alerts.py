@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from gateway.app import create_app
 from i18n.catalog import text as t
+from reports.context import Context
+from reports.enums import DeliveryStatus
 from reports.models import AuditEvent, Delivery, Report
 from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.helpers import run_worker, stored_report
 from workers import jobs
-from workers.context import Context
 
 GROUP, MEMBER = LINE_GROUP, LINE_MEMBER
 
@@ -59,10 +60,10 @@ def test_the_alert_is_pushed_once_with_buttons_and_a_stable_retry_key(line_ctx: 
     assert all(len(data) <= 300 for data in labels.values())
     with line_ctx.sessions.begin() as s:
         row = s.execute(select(Delivery).where(Delivery.channel == "line")).scalar_one()
-        row.status = "pending"  # as if the worker died before recording the send
+        row.status = DeliveryStatus.PENDING  # as if the worker died before recording the send
         delivery_id = row.id
     line_api.route("POST", "/v2/bot/message/push", lambda req: (409, {"message": "already accepted"}))
-    assert jobs.notify_delivery(delivery_id) == "sent"
+    assert jobs.notify(delivery_id) == "sent"
     retry_keys = {r.headers["x-line-retry-key"] for r in line_api.requests if r.path.endswith("/push")
                   and r.body["to"] == GROUP}
     assert len(retry_keys) == 1  # LINE dedups the second push on this key: the group sees one alert

@@ -14,20 +14,26 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from centres.members import create_invite, member_of
 from gateway.app import create_app
 from gateway.cli import main
 from i18n.catalog import text as t
-from reports.membership import create_invite
+from reports.centres_file import Center, Member
+from reports.context import Context
 from reports.models import Invite
 from tests.conftest import LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers import actions
-from workers.context import Context
 
 NEW_MEMBER = 777000111
 HEAD = 111  # "Nai Amphoe", head of Tha Uthen in tests/fixtures/centers.yaml
+
+
+def find_member(ctx: Context, center: Center, surface: str, account: object) -> Member | None:
+    """The member with this account, as the gateway finds them (centres file, then invites)."""
+    with ctx.sessions() as session:
+        return member_of(session, center, surface, str(account))
 
 
 @pytest.fixture
@@ -53,7 +59,7 @@ def said_to(telegram: FakeTelegram, user: int) -> list[str]:
 def test_cli_invite_then_join_on_telegram_makes_a_member(client: FlaskClient, ctx: Context, telegram: FakeTelegram,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     center = ctx.centers.by_id["4803"]
-    assert actions.member_by_telegram(center, NEW_MEMBER) is None
+    assert find_member(ctx, center, "telegram", NEW_MEMBER) is None
     assert main(["centers", "invite", "--center", "4803", "--role", "coordinator", "--name", "Khun Daeng"]) == 0
     code = capsys.readouterr().out.split()[0]
     assert len(code) == 9 and code[4] == "-"
@@ -62,12 +68,12 @@ def test_cli_invite_then_join_on_telegram_makes_a_member(client: FlaskClient, ct
     run_worker(ctx.redis)
     assert said_to(telegram, NEW_MEMBER) == [t("th", "join_ok", name="Khun Daeng", role=t("th", "role_coordinator"),
                                                center=center.name)]
-    member = actions.member_by_telegram(center, NEW_MEMBER)
+    member = find_member(ctx, center, "telegram", NEW_MEMBER)
     assert member is not None and member.role == "coordinator"
     assert tg(client, 777000222, f"JOIN {code}", 5002) == 200  # the code works once
     run_worker(ctx.redis)
     assert said_to(telegram, 777000222) == [t("th", "join_failed")]
-    assert actions.member_by_telegram(center, 777000222) is None
+    assert find_member(ctx, center, "telegram", 777000222) is None
 
 
 def test_the_head_invites_from_the_bot_and_a_stranger_cannot(client: FlaskClient, ctx: Context,
@@ -82,7 +88,7 @@ def test_the_head_invites_from_the_bot_and_a_stranger_cannot(client: FlaskClient
     code = made.split(": ", 1)[1].split()[0]
     tg(client, 777000444, f"/join {code}", 6004)
     run_worker(ctx.redis)
-    assert actions.member_by_telegram(ctx.centers.by_id["4803"], 777000444) is not None
+    assert find_member(ctx, ctx.centers.by_id["4803"], "telegram", 777000444) is not None
 
 
 def test_an_expired_code_is_refused(client: FlaskClient, ctx: Context, telegram: FakeTelegram) -> None:
@@ -111,13 +117,13 @@ def test_join_on_line(client: FlaskClient, ctx: Context, line_api: FakeAPI) -> N
     replies: list[Any] = [r.body["messages"][0]["text"] for r in line_api.received("POST", "/v2/bot/message/reply")]
     assert replies == [t("lo", "join_ok", name="Khamla", role=t("lo", "role_coordinator"),
                          center=ctx.centers.by_id["4801"].name)]
-    assert actions.member_by_line(ctx.centers.by_id["4801"], user) is not None
+    assert find_member(ctx, ctx.centers.by_id["4801"], "line", user) is not None
 
 
 def test_a_member_who_joined_reads_broadcasts_in_their_apps_language(client: FlaskClient, ctx: Context,
                                                                       telegram: FakeTelegram,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    from workers import broadcasts
+    from centres import broadcasts
 
     assert main(["centers", "invite", "--center", "4803", "--role", "coordinator", "--name", "Thongdy"]) == 0
     code = capsys.readouterr().out.split()[0]
@@ -128,7 +134,7 @@ def test_a_member_who_joined_reads_broadcasts_in_their_apps_language(client: Fla
     assert client.post("/webhooks/telegram", json=update,
                        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET}).status_code == 200
     run_worker(ctx.redis)
-    member = actions.member_by_telegram(ctx.centers.by_id["4803"], NEW_MEMBER)
+    member = find_member(ctx, ctx.centers.by_id["4803"], "telegram", NEW_MEMBER)
     assert member is not None and member.language == "lo"
     broadcasts.create(ctx, ctx.centers.by_id["4803"], {"th": "ประชุมวันศุกร์", "lo": "ປະຊຸມວັນສຸກ"}, "members", "cli")
     run_worker(ctx.redis)

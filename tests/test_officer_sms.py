@@ -8,15 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from centres.sms_commands import OfficerCommand, parse_officer_command
 from flows.engine import Engine
-from flows.inbound import Inbound
-from flows.officer import OfficerCommand, parse_officer_command
+from gateway.channels.events import Inbound
 from gateway.intake import accept
 from i18n.catalog import text as t
+from reports.context import Context
+from reports.enums import Action
 from reports.models import AuditEvent, Report
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers.context import Context
 
 OFFICER = "+66811112222"  # "Duty officer Somsak", police, centre 4803 in tests/fixtures/centers.yaml
 
@@ -24,16 +25,16 @@ OFFICER = "+66811112222"  # "Duty officer Somsak", police, centre 4803 in tests/
 @pytest.mark.parametrize(
     ("text", "command"),
     [
-        ("OK 100009", OfficerCommand("ack", "100009")),
-        ("รับทราบ ๑๐๐๐๐๙", OfficerCommand("ack", "100009")),
-        ("ASSIGN 100009 POLICE", OfficerCommand("police", "100009")),
-        ("มอบ 100009 ตม", OfficerCommand("immigration", "100009")),
-        ("ມອບ 100009 ພາສີ", OfficerCommand("customs", "100009")),
-        ("ប្រគល់ 100009 ប៉ូលិស", OfficerCommand("police", "100009")),
-        ("CLOSE 100009", OfficerCommand("resolved", "100009")),
-        ("ปิด 100009 แจ้งเท็จ", OfficerCommand("false_alarm", "100009")),
-        ("ປິດ 100009 ຊ້ຳ", OfficerCommand("duplicate", "100009")),
-        ("បិទ 100009", OfficerCommand("resolved", "100009")),
+        ("OK 100009", OfficerCommand(Action("ack"), "100009")),
+        ("รับทราบ ๑๐๐๐๐๙", OfficerCommand(Action("ack"), "100009")),
+        ("ASSIGN 100009 POLICE", OfficerCommand(Action("police"), "100009")),
+        ("มอบ 100009 ตม", OfficerCommand(Action("immigration"), "100009")),
+        ("ມອບ 100009 ພາສີ", OfficerCommand(Action("customs"), "100009")),
+        ("ប្រគល់ 100009 ប៉ូលិស", OfficerCommand(Action("police"), "100009")),
+        ("CLOSE 100009", OfficerCommand(Action("resolved"), "100009")),
+        ("ปิด 100009 แจ้งเท็จ", OfficerCommand(Action("false_alarm"), "100009")),
+        ("ປິດ 100009 ຊ້ຳ", OfficerCommand(Action("duplicate"), "100009")),
+        ("បិទ 100009", OfficerCommand(Action("resolved"), "100009")),
         ("ASSIGN 100009", None),  # no agency
         ("OK", None),  # no ticket
         ("แจ้ง ยาเสพติด ท่าอุเทน", None),
@@ -44,8 +45,8 @@ def test_parse_officer_command(text: str, command: OfficerCommand | None) -> Non
 
 
 def sms(ctx: Context, sender: str, text: str) -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC))).reply
+    engine = Engine.for_context(ctx)
+    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC))).text
 
 
 def test_officer_acknowledges_assigns_and_closes_by_sms(ctx: Context) -> None:

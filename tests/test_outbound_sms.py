@@ -4,27 +4,27 @@ callbacks (signed) updating the delivery; reporter replies outside TwiML."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
 
 from flows.engine import Engine
-from flows.inbound import Inbound
 from gateway.app import create_app
+from gateway.channels.events import Inbound
+from gateway.channels.sending import Outgoing
 from i18n.sms import sms_size
+from reporters.outbound import queue_message
+from reports.context import Context
 from reports.models import Delivery
 from tests.fakes.http_api import FakeAPI
 from tests.helpers import is_received_update, run_worker, sign
-from workers.context import Context
-from workers.outbound import queue_reply
 
 ONE_LINE = "แจ้ง ลักลอบขนของ เชียงของ รถกระบะขนบุหรี่เต็มคันจอดริมโขง"
 
 
 def report(ctx: Context) -> str:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", "+66812345678", ONE_LINE, datetime.now(UTC)))
     assert reply.report_id
     run_worker(ctx.redis)
@@ -59,7 +59,7 @@ def test_one_officer_failing_does_not_resend_to_the_other(ctx: Context, twilio_a
 
 
 def test_without_twilio_the_office_phone_sends(ctx: Context, twilio_api: FakeAPI, phone_api: FakeAPI) -> None:
-    ctx.settings = replace(ctx.settings, twilio_account_sid="")
+    ctx.settings = ctx.settings.replace(twilio_account_sid="")
     report(ctx)
     assert sorted(r.body["phoneNumbers"][0] for r in phone_api.received("POST", "/message")) == [
         "+66811110001", "+66811110002"]
@@ -87,7 +87,7 @@ def test_failed_status_callback_marks_the_delivery(ctx: Context, twilio_api: Fak
 
 def test_reply_outside_twiml_goes_through_the_rest_api_once(ctx: Context, twilio_api: FakeAPI) -> None:
     for _ in range(2):
-        queue_reply(ctx, "twilio", "+66812345678", "เลขที่ 100009: ศูนย์รับทราบแล้ว", dedup_key="status-100009-ack")
+        queue_message(ctx, Outgoing("twilio", "+66812345678", "เลขที่ 100009: ศูนย์รับทราบแล้ว", "status-100009-ack"))
     run_worker(ctx.redis)
     sent = twilio_api.received("POST", "/2010-04-01/Accounts/")
     assert [r.body["To"] for r in sent] == ["+66812345678"]

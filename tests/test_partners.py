@@ -3,18 +3,17 @@ the centre chose — no reporter, no details, no tambon, no map point, no button
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from reports.centers import CentersError, parse_centers
+from reports.centres_file import CentersError, parse_centers
+from reports.context import Context, install
 from reports.models import Report
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_context
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import stored_report
-from workers.context import Context, set_context
 
 PARTNER = "-1008560000001"  # the Lao counterpart district's group
 
@@ -27,10 +26,10 @@ def partner_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
         f"      - telegram: {{chat_id: {PARTNER}, partner: {{language: lo, categories: [trafficking, migration]}}}}\n",
         1)
     (tmp_path / "centers.yaml").write_text(centres)
-    context = Context(dataclasses.replace(ctx.settings, centers_file=str(tmp_path / "centers.yaml")))
-    set_context(context)
+    context = make_context(ctx.settings.replace(centers_file=str(tmp_path / "centers.yaml")))
+    install(context)
     yield context
-    set_context(ctx)
+    install(ctx)
 
 
 def stored(ctx: Context, text: str, location: tuple[float, float] | None = None) -> Report:
@@ -65,5 +64,5 @@ centers:
     notify:
       - telegram: {{chat_id: -1, partner: {partner}}}
 """)
-    with pytest.raises(CentersError, match="partner needs"):
+    with pytest.raises(CentersError, match=r"centre .n.: notify\[0\]\.telegram\.partner"):
         parse_centers(data)

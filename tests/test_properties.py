@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.engine import Engine
-from flows.inbound import Inbound
 from flows.parse import parse_command, parse_report, parse_ticket
 from gateway.app import create_app
+from gateway.channels.events import Inbound
 from gateway.channels.ussd import new_input
 from i18n.normalize import normalize_text
 from i18n.sms import sms_size
-from reports.centers import CentersError, parse_centers
+from reports.centres_file import CentersError, parse_centers
+from reports.context import Context
 from reports.places import gazetteer
 from tests.helpers import sign
-from workers.context import Context
 
 # Text as reporters might type it: Thai, Lao, Khmer, Latin, digits of every script, and the troublemakers.
 ALPHABET = st.one_of(
@@ -131,7 +131,7 @@ def test_any_telegram_update_with_the_right_secret_never_500(client: FlaskClient
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=st.lists(TEXT, min_size=1, max_size=6))
 def test_any_conversation_keeps_every_reply_within_two_sms(ctx: Context, messages: list[str]) -> None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     for n, text in enumerate(messages):
         reply = engine.handle(Inbound("twilio", f"SMp{n}", "+66812345678", text, datetime.now(UTC)))
         assert sms_size(reply.text).parts <= 2, reply.text

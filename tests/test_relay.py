@@ -1,4 +1,4 @@
-"""workers.relay: a duty officer's question reaches the reporter and the answer comes back, both by SMS,
+"""centres/relay.py: a duty officer's question reaches the reporter and the answer comes back, both by SMS,
 neither seeing the other's number; strangers cannot ask; a forgotten reporter cannot be reached."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
 from gateway.intake import accept
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import AuditEvent
 from tests.fakes.http_api import FakeAPI
 from tests.helpers import run_worker
-from workers.context import Context
 
 OFFICER = "+66811112222"  # Duty officer Somsak, Tha Uthen (tests/fixtures/centers.yaml)
 VILLAGER = "+66812345678"
@@ -23,8 +23,8 @@ SMS_PATH = "/2010-04-01/Accounts/"
 
 
 def sms(ctx: Context, sender: str, text: str) -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
-    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC))).reply
+    engine = Engine.for_context(ctx)
+    return accept(ctx, engine, Inbound("twilio", f"SM{time.time_ns()}", sender, text, datetime.now(UTC))).text
 
 
 def texts_to(twilio_api: FakeAPI, number: str) -> list[str]:

@@ -1,24 +1,23 @@
-"""workers.retention: contacts are erased after the retention period (reports stay); recent ones are kept."""
+"""reporters/retention.py: contacts are erased after the retention period (reports stay); recent ones are kept."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
+from reporters.retention import purge_contacts
+from reports.context import Context
 from reports.models import AuditEvent, Report, Reporter
-from tests.conftest import ALL_BACKENDS
+from tests.conftest import ALL_BACKENDS, make_context
 from tests.helpers import run_worker
-from workers.context import Context
-from workers.retention import purge_contacts
 
 
 def report_from(ctx: Context, sender: str) -> str:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("twilio", f"SM{time.time_ns()}", sender,
                                   "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง", datetime.now(UTC)))
     assert reply.report_id
@@ -46,6 +45,6 @@ def test_old_contacts_are_erased_and_reports_stay(ctx: Context) -> None:
 def test_zero_days_keeps_everything(ctx: Context) -> None:
     report_from(ctx, "+66811110103")
     run_worker(ctx.redis)
-    keep = Context(dataclasses.replace(ctx.settings, retention_days=0))
+    keep = make_context(ctx.settings.replace(retention_days=0))
     assert purge_contacts(keep, datetime.now(UTC) + timedelta(days=10_000)) == 0
     assert purge_contacts(ctx, datetime.now(UTC) + timedelta(days=181)) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import multiprocessing
 import os
@@ -16,18 +15,18 @@ import pytest
 from flask.testing import FlaskClient
 from redis import Redis
 
-from flows.inbound import Inbound
 from gateway.app import create_app
+from gateway.channels.events import Inbound
 from gateway.replayer import drain
 from gateway.spool import Spool
 from gateway.web.state import AppState
 from i18n.catalog import text as t
+from reports.context import Context
 from reports.models import Report
-from tests.conftest import SECRET_KEY, TELEGRAM_WEBHOOK_SECRET, USSD_SECRET, free_port
+from tests.conftest import SECRET_KEY, TELEGRAM_WEBHOOK_SECRET, USSD_SECRET, free_port, make_context
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import is_received_update, run_worker, sign, twilio_params
-from workers.context import Context
 
 
 def message(n: int, text: str = "ค้ามนุษย์ ท่าอุเทน ตอนนี้ รถตู้สองคัน") -> Inbound:
@@ -37,18 +36,18 @@ def message(n: int, text: str = "ค้ามนุษย์ ท่าอุเ�
 @pytest.fixture
 def down(ctx: Context, tmp_path: Path) -> Context:
     """The same gateway, with Redis unreachable (a closed port) and a spool under tmp_path."""
-    settings = dataclasses.replace(ctx.settings, redis_url=f"redis://127.0.0.1:{free_port()}/0",
+    settings = ctx.settings.replace(redis_url=f"redis://127.0.0.1:{free_port()}/0",
                                    spool_dir=str(tmp_path / "spool"))
-    return Context(settings)
+    return make_context(settings)
 
 
 @pytest.fixture
 def up(ctx: Context, down: Context) -> Context:
     """The live context, reading the same spool directory."""
-    live = Context(dataclasses.replace(ctx.settings, spool_dir=down.settings.spool_dir))
-    from workers.context import set_context
+    live = make_context(ctx.settings.replace(spool_dir=down.settings.spool_dir))
+    from reports.context import install
 
-    set_context(live)
+    install(live)
     return live
 
 

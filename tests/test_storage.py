@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 
 from reports import store
 from reports.db import make_engine, make_sessionmaker
+from reports.draft import ReportDraft
 from reports.identity import encrypt_contact
 from reports.models import AuditEvent, Base, InboundMessage, Report, Reporter
 from tests.conftest import ALL_BACKENDS, SECRET_KEY
@@ -20,7 +21,7 @@ from tests.conftest import ALL_BACKENDS, SECRET_KEY
 pytestmark = ALL_BACKENDS
 
 
-def payload(**over: Any) -> dict[str, Any]:
+def payload(**over: Any) -> ReportDraft:
     data: dict[str, Any] = {
         "id": str(uuid.uuid4()), "ticket": "1000" + uuid.uuid4().hex[:6], "reporter": "R-TESTTESTAA",
         "contact": encrypt_contact(SECRET_KEY, "+66812345678"), "channel": "twilio", "language": "th",
@@ -29,7 +30,7 @@ def payload(**over: Any) -> dict[str, Any]:
         "messages": [{"id": "SM" + uuid.uuid4().hex, "text": "แจ้ง ยาเสพติด ท่าอุเทน เรือ", "at": time.time()}],
     }
     data.update(over)
-    return data
+    return ReportDraft(**data)
 
 
 PLACE = {"district_code": "4803", "tambon_code": None, "province_code": "48", "via": "district"}
@@ -50,7 +51,7 @@ def test_save_report_is_idempotent(database_url: str) -> None:
         assert created and report.district_code == "4803"
     with sessions.begin() as s:
         again, created = store.save_report(s, data, "4803", PLACE, [])
-        assert not created and again.ticket == data["ticket"]
+        assert not created and again.ticket == data.ticket
     with sessions() as s:
         assert s.execute(select(Report)).scalars().all().__len__() == 1
         assert len(s.execute(select(InboundMessage)).scalars().all()) == 1

@@ -1,4 +1,4 @@
-"""workers.sweeper: work whose job was lost (emptied queue, worker SIGKILLed mid-job) is queued again, once;
+"""workers/sweeper.py: work whose job was lost (emptied queue, worker SIGKILLed mid-job) is queued again, once;
 work that is queued or running is left alone."""
 
 from __future__ import annotations
@@ -14,25 +14,24 @@ from pathlib import Path
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from flows import keys
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
 from gateway.settings import PROJECT_ROOT
+from reports import keys
+from reports.context import Context
 from reports.models import Delivery, Report
 from tests.conftest import ALL_BACKENDS, SECRET_KEY, TELEGRAM_TOKEN
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import run_worker
+from tests.helpers import rq_queue, run_worker
 from tests.test_channel_telegram import JPEG
 from workers import jobs
-from workers.context import Context
-from workers.queue import get_queue
 from workers.sweeper import sweep
 
 THA_UTHEN = "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง"
 
 
 def complete(ctx: Context, text: str = THA_UTHEN, media: tuple[dict[str, str], ...] = ()) -> str:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     reply = engine.handle(Inbound("telegram", f"u{time.time_ns()}", "tg:5551234", text, datetime.now(UTC),
                                   media=media))
     assert reply.report_id
@@ -51,7 +50,7 @@ def alerts(telegram: FakeTelegram) -> list[str]:
 @ALL_BACKENDS
 def test_a_report_whose_job_vanished_is_processed_and_alerted_once(ctx: Context, telegram: FakeTelegram) -> None:
     report_id = complete(ctx)
-    get_queue(ctx.redis).empty()  # the job is gone (Redis restarted between two writes, say)
+    rq_queue(ctx.redis).empty()  # the job is gone (Redis restarted between two writes, say)
     assert sweep(ctx, later(ctx)).reports == 1
     assert sweep(ctx, later(ctx)).reports == 0  # queued now: not twice
     run_worker(ctx.redis)
@@ -64,9 +63,9 @@ def test_a_report_whose_job_vanished_is_processed_and_alerted_once(ctx: Context,
 @ALL_BACKENDS
 def test_lost_notify_jobs_are_sent_once(ctx: Context, telegram: FakeTelegram) -> None:
     report_id = complete(ctx)
-    get_queue(ctx.redis).empty()
+    rq_queue(ctx.redis).empty()
     jobs.process_report(report_id)  # stored, deliveries queued ...
-    get_queue(ctx.redis).empty()  # ... and those jobs lost
+    rq_queue(ctx.redis).empty()  # ... and those jobs lost
     assert sweep(ctx, time.time()).deliveries == 0  # not overdue yet
     assert sweep(ctx, later(ctx)).deliveries == 2  # Telegram and the inbox
     run_worker(ctx.redis)
@@ -77,17 +76,17 @@ def test_lost_notify_jobs_are_sent_once(ctx: Context, telegram: FakeTelegram) ->
 def test_queued_work_is_left_alone(ctx: Context) -> None:
     complete(ctx)
     assert sweep(ctx, later(ctx)).reports == 0
-    assert get_queue(ctx.redis).count == 1
+    assert rq_queue(ctx.redis).count == 1
 
 
 def test_a_started_job_without_its_claim_was_abandoned(ctx: Context, telegram: FakeTelegram) -> None:
     report_id = complete(ctx)
-    job = Job.fetch(f"report-{report_id}", connection=ctx.redis)
-    get_queue(ctx.redis).remove(job)
+    job = Job.fetch(f"report-{report_id}", connection=ctx.jobs.redis)
+    rq_queue(ctx.redis).remove(job)
     job.set_status(JobStatus.STARTED)
-    ctx.redis.set(keys.processing(report_id), 1)  # its worker is alive ...
+    ctx.redis.set(keys.PROCESSING(report_id), 1)  # its worker is alive ...
     assert sweep(ctx, later(ctx)).reports == 0
-    ctx.redis.delete(keys.processing(report_id))  # ... and then its claim expired with it
+    ctx.redis.delete(keys.PROCESSING(report_id))  # ... and then its claim expired with it
     assert sweep(ctx, later(ctx)).reports == 1
     run_worker(ctx.redis)
     assert len(alerts(telegram)) == 1
@@ -96,12 +95,12 @@ def test_a_started_job_without_its_claim_was_abandoned(ctx: Context, telegram: F
 def test_a_retrying_delivery_waits_for_its_own_time(ctx: Context, telegram: FakeTelegram) -> None:
     telegram.fail_with(502, "Bad Gateway")
     report_id = complete(ctx)
-    get_queue(ctx.redis).empty()
+    rq_queue(ctx.redis).empty()
     jobs.process_report(report_id)
-    get_queue(ctx.redis).empty()
+    rq_queue(ctx.redis).empty()
     with ctx.sessions.begin() as s:
         tg_id = s.execute(select(Delivery.id).where(Delivery.channel == "telegram")).scalar_one()
-    assert jobs.notify_delivery(tg_id) == "retrying"
+    assert jobs.notify(tg_id) == "retrying"
     with ctx.sessions.begin() as s:
         row = s.get(Delivery, tg_id)
         assert row is not None and row.next_attempt_at is not None
@@ -129,14 +128,14 @@ def test_a_worker_sigkilled_mid_job_loses_nothing(ctx: Context, telegram: FakeTe
     second: subprocess.Popen[bytes] | None = None
     try:
         deadline = time.monotonic() + 30
-        while not ctx.redis.exists(keys.processing(report_id)):
+        while not ctx.redis.exists(keys.PROCESSING(report_id)):
             assert time.monotonic() < deadline, "the worker never started the job"
             time.sleep(0.05)
         time.sleep(0.5)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         telegram.file_delay_s = 0
-        assert Job.fetch(f"report-{report_id}", connection=ctx.redis).get_status() == JobStatus.STARTED
+        assert Job.fetch(f"report-{report_id}", connection=ctx.jobs.redis).get_status() == JobStatus.STARTED
         second = subprocess.Popen(worker_cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 40

@@ -1,4 +1,4 @@
-"""workers.updates: the reporter hears when the centre acts, in their language, on their channel, once —
+"""reporters/updates.py: the reporter hears when the centre acts, in their language, on their channel, once —
 and nothing at all after STOP or FORGET."""
 
 from __future__ import annotations
@@ -9,22 +9,24 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from centres import actions
 from flows.engine import Engine
-from flows.inbound import Inbound
+from gateway.channels.events import Inbound
 from i18n.catalog import text as t
+from reports.context import Context
+from reports.enums import Action
 from reports.models import AuditEvent, Report
+from tests.conftest import make_context
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
-from workers import actions
-from workers.context import Context
 
 SMS_PATH = "/2010-04-01/Accounts/"
 OFFICER = {"name": "Somsak", "role": "police"}
 
 
 def say(ctx: Context, text: str, channel: str = "twilio", address: str = "+66812345678") -> str | None:
-    engine = Engine(ctx.redis, ctx.gazetteer, ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
     return engine.handle(Inbound(channel, f"m{time.time_ns()}", address, text, datetime.now(UTC))).report_id
 
 
@@ -51,7 +53,7 @@ def test_each_step_reaches_the_reporter_once_in_their_language(ctx: Context, twi
     assert report_id
     report = report_of(ctx, report_id)
     for action in ("ack", "ack", "police", "resolved"):  # a second "ack" is not a second message
-        assert actions.apply(report.ticket, action, report.center_id, OFFICER, "sms") == "done"
+        assert actions.apply(ctx, report.ticket, Action(action), report.center_id, OFFICER, "sms") == "done"
         run_worker(ctx.redis)
     district = ctx.gazetteer.district_name(ctx.centers.by_id[report.center_id].districts[0], lang)
     assert district and district in texts_to(twilio_api, address)[0]
@@ -64,7 +66,7 @@ def test_after_stop_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None:
     assert report_id
     say(ctx, "หยุด")
     report = report_of(ctx, report_id)
-    actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+    actions.apply(ctx, report.ticket, Action("ack"), report.center_id, OFFICER, "sms")
     run_worker(ctx.redis)
     assert texts_to(twilio_api, "+66812345678") == []
     with ctx.sessions() as s:
@@ -80,7 +82,7 @@ def test_after_forget_nothing_is_sent(ctx: Context, twilio_api: FakeAPI) -> None
     assert before == [t("th", "update_received", ticket=report.ticket, district="ท่าอุเทน")]
     say(ctx, "ลบข้อมูล")
     run_worker(ctx.redis)
-    actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+    actions.apply(ctx, report.ticket, Action("ack"), report.center_id, OFFICER, "sms")
     run_worker(ctx.redis)
     assert texts_to(twilio_api, "+66812345678") == before
 
@@ -92,29 +94,29 @@ def test_a_ussd_reporter_hears_by_sms_and_a_telegram_reporter_in_their_chat(
     assert ussd_report and tg_report
     for report_id in (ussd_report, tg_report):
         report = report_of(ctx, report_id)
-        actions.apply(report.ticket, "ack", report.center_id, OFFICER, "sms")
+        actions.apply(ctx, report.ticket, Action("ack"), report.center_id, OFFICER, "sms")
     run_worker(ctx.redis)
     by_sms = texts_to(twilio_api, "+66899990001")
-    assert [text.split(":")[0] for text in by_sms] == ["เลขที่ 100009"] * 2  # received, then acknowledged
+    ticket = report_of(ctx, ussd_report).ticket
+    assert [text.split(":")[0] for text in by_sms] == [f"เลขที่ {ticket}"] * 2  # received, then acknowledged
     private = [c.params["text"] for c in telegram.sent() if c.params["chat_id"] == "5551234"]
     assert any(text.startswith("เลขที่") and "รับทราบ" in text for text in private)
     assert any(text.startswith("เลขที่") and "ได้รับเรื่อง" in text for text in private)
 
 
 def test_a_gateway_can_send_fewer_updates(ctx: Context, twilio_api: FakeAPI) -> None:
-    import dataclasses
 
-    from workers.context import set_context
+    from reports.context import install
 
-    thrifty = Context(dataclasses.replace(ctx.settings, reporter_updates=("closed",)))  # SMS costs money here
-    set_context(thrifty)
+    thrifty = make_context(ctx.settings.replace(reporter_updates=("closed",)))  # SMS costs money here
+    install(thrifty)
     try:
         report_id = say(thrifty, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
         assert report_id
         report = report_of(thrifty, report_id)
         for action in ("ack", "police", "resolved"):
-            actions.apply(report.ticket, action, report.center_id, OFFICER, "sms")
+            actions.apply(ctx, report.ticket, Action(action), report.center_id, OFFICER, "sms")
         run_worker(thrifty.redis)
         assert texts_to(twilio_api, "+66812345678") == [t("th", "update_closed", ticket=report.ticket)]
     finally:
-        set_context(ctx)
+        install(ctx)

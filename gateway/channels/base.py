@@ -1,17 +1,18 @@
-"""What every channel shares: the adapter shape, webhook errors with their HTTP status, form parsing."""
+"""What every channel's webhook side shares: the adapter shape, webhook errors with their HTTP status, strict
+form parsing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
-from flows.inbound import Inbound
+from redis import Redis
 
-if TYPE_CHECKING:
-    from gateway.intake import Accepted
-    from workers.context import Context
+from gateway.channels.events import Event, Inbound, Result
+from gateway.channels.sending import Outgoing
+from gateway.settings import Settings
 
 
 class WebhookError(Exception):
@@ -42,8 +43,8 @@ class Unauthorized(WebhookError):
     status = 401
 
 
-class NotConfigured(WebhookError):
-    """The channel's credentials are not set on this gateway."""
+class WebhookNotConfigured(WebhookError):
+    """The channel's webhook secret is not set on this gateway."""
 
     status = 503
 
@@ -95,19 +96,41 @@ class WebResponse:
     content_type: str = "text/plain; charset=utf-8"
 
 
+@dataclass(frozen=True)
+class ChannelContext:
+    """All a channel may use: the settings (its secrets and API base) and Redis for its own transport state
+    (USSD sessions, the SMSSync outbox). No database, no job queue: what a message means is not its business."""
+
+    settings: Settings
+    redis: Redis
+
+
 @dataclass
 class Parsed:
-    """What a webhook request carries: reporter messages, and/or an answer that needs no flow step
-    (a polling request, a follow event, a delivery receipt)."""
+    """What a webhook request carries: events for the dispatcher, and/or an answer that needs none
+    (a polling request, LINE's URL check, an event nobody acts on)."""
 
-    messages: list[Inbound] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     response: WebResponse | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def messages(self) -> list[Inbound]:
+        """The person-to-gateway messages among the events (what the spool keeps while Redis is down)."""
+        return [e for e in self.events if isinstance(e, Inbound)]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The webhook's answer, and messages to send after it (chat replies cannot ride the answer)."""
+
+    response: WebResponse
+    later: tuple[Outgoing, ...] = ()
 
 
 @dataclass(frozen=True)
 class Adapter:
-    """One reporter channel: how to verify and parse its webhook, render the reply, and send outbound.
+    """One channel: how to verify and parse its webhook, render the answer, and send to a person.
 
     Registering an Adapter in `gateway/channels/registry.py` is all it takes to add a channel.
     """
@@ -115,11 +138,11 @@ class Adapter:
     name: str
     path: str
     # verify returns the decoded body so that parse does not decode it again
-    verify: Callable[[Context, WebRequest], Any]
-    parse: Callable[[Context, WebRequest, Any], Parsed]
-    render: Callable[[Context, Parsed, list[Accepted]], WebResponse]
-    # send(ctx, address, text, options): options are numbered menu choices a channel may render as buttons
-    send: Callable[[Context, str, str, list[list[str]]], str] | None = None
+    verify: Callable[[ChannelContext, WebRequest], Any]
+    parse: Callable[[ChannelContext, WebRequest, Any], Parsed]
+    render: Callable[[ChannelContext, Parsed, list[Result]], Rendered]
+    # send(ctx, message) -> the provider's message id: a message to a person outside a webhook answer
+    send: Callable[[ChannelContext, Outgoing], str] | None = None
     status_map: Mapping[str, str] = field(default_factory=dict)
     methods: tuple[str, ...] = ("POST",)
     # offline(parsed, text): the answer while Redis is down and the messages sit in the spool (no Redis here)

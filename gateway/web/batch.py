@@ -1,8 +1,9 @@
 """`POST /api/reports`: reports collected offline (a headman's laptop, a field device), uploaded in one batch.
 
 Each item carries a client-made id; the same item uploaded twice creates nothing new and answers with the
-ticket it got the first time. Items are checked one by one: a bad item is reported, the others go through.
-Like the webhooks, this path only touches Redis; the workers store and route.
+ticket it got the first time. Every item is checked before any is queued, and each gets its own answer: a bad
+item is reported, the others go through. Like the webhooks, this path only touches Redis; the workers store
+and route.
 """
 
 from __future__ import annotations
@@ -23,15 +24,16 @@ from i18n import LANGUAGES
 from i18n.normalize import be_to_ce, normalize_text
 from i18n.phones import to_e164
 from i18n.script import detect_language
+from reports import keys
+from reports.draft import ReportDraft
+from reports.enums import Category, Channel, When
 from reports.identity import encrypt_contact, pseudonym
-from reports.models import Category
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
 MAX_ITEMS = 500
 MAX_DETAILS = 4000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
-WHEN = ("now", "today", "earlier")
-BATCH_TTL_S = 365 * 86400
+WHEN = tuple(w.value for w in When)
 
 
 class ItemError(ValueError):
@@ -66,8 +68,8 @@ def _when_code(occurred: datetime | None, given: Any) -> str:
     return "now" if age < 3600 else "today" if age < 86400 else "earlier"
 
 
-def _payload(item: Any, device: str) -> dict[str, Any]:
-    """Validate one item and build the same payload the conversation engine queues."""
+def _draft(item: Any, device: str) -> ReportDraft:
+    """Validate one item and build the same draft the conversation engine queues (without its ticket)."""
     ctx = app_state().ctx
     if not isinstance(item, dict):
         raise ItemError("each item must be an object")
@@ -77,6 +79,9 @@ def _payload(item: Any, device: str) -> dict[str, Any]:
     category = item.get("category")
     if category not in {c.value for c in Category}:
         raise ItemError(f"category must be one of {', '.join(c.value for c in Category)}")
+    for name in ("details", "place", "language", "reporter_phone", "occurred_at"):
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise ItemError(f"{name} must be a string")
     details = normalize_text(str(item.get("details") or ""))
     if len(details) > MAX_DETAILS:
         raise ItemError(f"details longer than {MAX_DETAILS} characters")
@@ -87,7 +92,7 @@ def _payload(item: Any, device: str) -> dict[str, Any]:
             lat, lon = float(location["lat"]), float(location["lon"])
         except (TypeError, KeyError, ValueError) as exc:
             raise ItemError("location must be {lat, lon}") from exc
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses inf and nan
             raise ItemError("location out of range")
         location = [lat, lon]
     if not place_text and location is None:
@@ -103,34 +108,24 @@ def _payload(item: Any, device: str) -> dict[str, Any]:
     # With no contact, the report is known by the device that collected it (still a pseudonym).
     address = address or f"offline:{device}"
     place = ctx.gazetteer.search(place_text) if place_text else None
-    return {
-        "id": str(uuid.uuid4()),
-        "client_id": client_id,
-        "reporter": pseudonym(ctx.settings.secret_key, address),
-        "contact": encrypt_contact(ctx.settings.secret_key, address) if not address.startswith("offline:") else None,
-        "channel": "offline",
-        "language": language,
-        "category": category,
-        "place_text": place_text,
-        "place": place.as_dict() if place else None,
-        "location": location,
-        "when": _when_code(occurred, item.get("when")),
-        "details": details,
-        "one_line": False,
-        "messages": [{"id": f"offline:{client_id}", "text": details[:2000], "at": time.time()}],
-        "received_at": (occurred or datetime.now(UTC)).timestamp(),
-    }
+    return ReportDraft(
+        id=str(uuid.uuid4()), ticket="", reporter=pseudonym(ctx.settings.secret_key, address),
+        contact=encrypt_contact(ctx.settings.secret_key, address) if not address.startswith("offline:") else None,
+        channel=Channel.OFFLINE, language=language, category=category, place_text=place_text,
+        place=place.as_dict() if place else None, location=location, when=_when_code(occurred, item.get("when")),
+        details=details, messages=[{"id": f"offline:{client_id}", "text": details[:2000], "at": time.time()}],
+        received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=client_id)
 
 
 def _claim(redis: Any, key: str) -> bool:
     """Claim a client id. A claim left `pending` for a minute (the process died between claim and queue)
     is taken over, so an item is never reported as a duplicate of something that was not stored."""
-    if redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=BATCH_TTL_S):
+    if redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s):
         return True
     seen = redis.get(key)
-    if isinstance(seen, bytes) and seen.startswith(b"pending:") and time.time() - float(seen[8:]) > 60:
+    if isinstance(seen, str) and seen.startswith("pending:") and time.time() - float(seen[8:]) > 60:
         redis.delete(key)
-        return bool(redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=BATCH_TTL_S))
+        return bool(redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s))
     return False
 
 
@@ -149,25 +144,29 @@ def upload() -> Any:
     if len(items) > MAX_ITEMS:
         return jsonify(error=f"at most {MAX_ITEMS} reports per batch"), 413
     device = str(body.get("device_id") or "unknown")[:64]
-    results = []
-    for index, item in enumerate(items):
+    checked: list[tuple[int, Any, ReportDraft | str]] = []
+    for index, item in enumerate(items):  # every item checked before any is queued
         client_id = item.get("client_id") if isinstance(item, dict) else None
         try:
-            payload = _payload(item, device)
+            checked.append((index, client_id, _draft(item, device)))
         except ItemError as exc:
-            results.append({"index": index, "client_id": client_id, "status": "invalid", "error": str(exc)})
+            checked.append((index, client_id, str(exc)))
+    results = []
+    for index, client_id, draft in checked:
+        if isinstance(draft, str):
+            results.append({"index": index, "client_id": client_id, "status": "invalid", "error": draft})
             continue
-        key = f"nts:batch:{payload['client_id']}"
+        key = keys.BATCH_CLIENT(draft.client_id)
         if not _claim(ctx.redis, key):
             seen = ctx.redis.get(key)
-            ticket = seen.decode() if isinstance(seen, bytes) and seen.isdigit() else None
+            ticket = seen if isinstance(seen, str) and seen.isdigit() else None
             results.append({"index": index, "client_id": client_id, "status": "duplicate", "ticket": ticket})
             continue
-        payload["ticket"] = allocate_ticket(ctx.redis)
-        pipe = open_transaction(ctx.redis)
-        queue_report(ctx.redis, pipe, payload)
-        pipe.set(key, payload["ticket"], ex=BATCH_TTL_S)
+        draft.ticket = allocate_ticket(ctx.redis)
+        pipe = open_transaction(ctx.jobs)
+        queue_report(ctx.jobs, pipe, draft)
+        pipe.set(key, draft.ticket, ex=keys.BATCH_CLIENT.ttl_s)
         pipe.execute()
-        results.append({"index": index, "client_id": client_id, "status": "created", "ticket": payload["ticket"]})
+        results.append({"index": index, "client_id": client_id, "status": "created", "ticket": draft.ticket})
     counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "duplicate", "invalid")}
     return jsonify(results=results, **counts), 200

@@ -1,5 +1,5 @@
 """`POST /api/broadcasts` and `GET /api/broadcasts/<id>` (bearer token): a centre's awareness broadcast from a
-web dashboard, the same as `ntswatch centers broadcast` and `/broadcast` to the bot (workers/broadcasts.py).
+web dashboard, the same as `ntswatch centers broadcast` and `/broadcast` to the bot (centres/broadcasts.py).
 
 Body: `{"center": "4803", "texts": {"th": "...", "lo": "..."}, "audience": "all"}` or
 `{"center": "4803", "template": "training", "date": "2026-12-05", "place": "..."}`. The answer never holds a
@@ -14,10 +14,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from centres import broadcasts
 from gateway.web.auth import require_bearer
 from gateway.web.state import app_state
 from reports.models import Broadcast
-from workers import broadcasts
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/api")
 

@@ -8,8 +8,9 @@ from functools import cached_property
 from flask import current_app
 
 from flows.engine import Engine
+from gateway.channels.base import ChannelContext
 from gateway.spool import Spool
-from workers.context import Context
+from reports.context import Context
 
 
 @dataclass
@@ -21,7 +22,12 @@ class AppState:
     @cached_property
     def engine(self) -> Engine:
         """The engine (made on first use: the gazetteer loads once per process)."""
-        return Engine(self.ctx.redis, self.ctx.gazetteer, self.ctx.settings.secret_key)
+        return Engine.for_context(self.ctx)
+
+    @cached_property
+    def transport(self) -> ChannelContext:
+        """What the channels may use: the settings and Redis."""
+        return ChannelContext(self.ctx.settings, self.ctx.redis)
 
     @cached_property
     def spool(self) -> Spool:

@@ -11,13 +11,14 @@ from flask import Flask, Response, jsonify, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from flows.inbound import sender_language
+from flows.language import sender_language
 from gateway.channels.base import Adapter, Parsed, WebhookError, WebRequest, WebResponse
 from gateway.channels.registry import ADAPTERS
-from gateway.intake import InFlight, accept
+from gateway.intake import InFlight, dispatch
 from gateway.metrics import INBOUND, LATENCY, SPOOL
 from gateway.web.state import AppState, app_state
 from i18n.catalog import text as t
+from reporters.outbound import queue_message
 
 log = logging.getLogger("ntswatch.webhooks")
 
@@ -44,16 +45,19 @@ def _view(adapter: Adapter) -> Callable[[], Response | tuple[Response, int]]:
         parsed: Parsed | None = None
         try:
             req = _web_request()
-            payload = adapter.verify(state.ctx, req)
-            parsed = adapter.parse(state.ctx, req, payload)
-            if parsed.response is not None and not parsed.messages:  # nothing for the flow: answer as parsed
+            payload = adapter.verify(state.transport, req)
+            parsed = adapter.parse(state.transport, req, payload)
+            if parsed.response is not None and not parsed.events:  # nothing to dispatch: answer as parsed
                 INBOUND.labels(adapter.name, "event").inc()
                 out = parsed.response
             else:
-                results = [accept(state.ctx, state.engine, m) for m in parsed.messages]
+                results = [dispatch(state.ctx, state.engine, e) for e in parsed.events]
                 for r in results:
                     INBOUND.labels(adapter.name, "duplicate" if r.duplicate else "accepted").inc()
-                out = adapter.render(state.ctx, parsed, results)
+                rendered = adapter.render(state.transport, parsed, results)
+                for message in rendered.later:
+                    queue_message(state.ctx, message)
+                out = rendered.response
         except WebhookError as exc:
             INBOUND.labels(adapter.name, f"refused_{exc.status}").inc()
             log.info("refused %s %s: %s", adapter.name, exc.status, exc.message)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
+from gateway.settings import Settings
 from reports.db import make_engine
 from reports.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")
-if engine is None:
-    from gateway.settings import Settings
-
+if engine is None:  # `alembic` run by hand: the database the environment names
     engine = make_engine(Settings.from_env().database_url)
 
 with engine.connect() as connection:

@@ -38,6 +38,7 @@ class FakeAPI:
     failures: list[Answer] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    defaults: dict[tuple[str, str], Callable[[Request], Answer]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -48,6 +49,17 @@ class FakeAPI:
     def route(self, method: str, path: str, answer: Callable[[Request], Answer]) -> None:
         """Answer `method path` (path may end with `*` to match a prefix)."""
         self.routes[(method, path)] = answer
+
+    def keep_routes(self) -> None:
+        """The routes set so far are this server's defaults, restored by `reset`."""
+        self.defaults = dict(self.routes)
+
+    def reset(self) -> None:
+        """Forget requests, failures and routes added since `keep_routes` (shared by a session's tests)."""
+        with self.lock:
+            self.requests.clear()
+            self.failures.clear()
+            self.routes = dict(self.defaults)
 
     def fail_next(self, status: int, body: Any = None, times: int = 1) -> None:
         """Answer the next `times` requests with an error."""
@@ -116,5 +128,5 @@ def start_fake_api() -> FakeAPI:
     state = FakeAPI()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.server = server
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return state

@@ -57,6 +57,15 @@ class FakeTelegram:
                 "parameters": {"retry_after": retry_after}}
         self.fail_next.extend([(429, body)] * times)
 
+    def reset(self) -> None:
+        """Forget every call, failure and file (the server is shared by the tests of a session)."""
+        with self.lock:
+            self.calls.clear()
+            self.fail_next.clear()
+            self.files.clear()
+            self.file_delay_s = 0.0
+            self.down_until = 0.0
+
     def fail_with(self, status: int, description: str, times: int = 1) -> None:
         """Answer the next `times` calls with an error."""
         self.fail_next.extend([(status, {"ok": False, "error_code": status, "description": description})] * times)
@@ -162,5 +171,6 @@ def start_fake_telegram() -> FakeTelegram:
     state = FakeTelegram()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.server = server
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll interval: shutdown() waits for the loop to notice (0.5 s by default, per server).
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return state

@@ -23,26 +23,29 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.inbound import Inbound
 from gateway.channels.base import (
     Adapter,
     BadRequest,
+    ChannelContext,
     Forbidden,
-    NotConfigured,
     Parsed,
+    Rendered,
     Unauthorized,
+    WebhookNotConfigured,
     WebRequest,
     WebResponse,
     parse_form,
 )
-from gateway.intake import Accepted
+from gateway.channels.events import Inbound, Receipt, Result
+from gateway.channels.sending import Outgoing
+from gateway.channels.smsgateway import client
 from i18n.phones import to_e164
 from reports.identity import decrypt_contact, encrypt_contact
-from workers.context import Context
+from reports.keys import SMSSYNC_OUTBOX
 
 CHANNEL = "smsgateway"
 REPLAY_WINDOW_S = 300
-OUTBOX = "nts:smssync:outbox"
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 fit in 10 digits; anything longer is not a timestamp
 MAX_MESSAGE = 1600
 
 # SMS Gateway for Android events → our delivery states.
@@ -54,15 +57,15 @@ def _json(data: dict[str, Any], status: int = 200) -> WebResponse:
     return WebResponse(json.dumps(data, ensure_ascii=False), status, "application/json")
 
 
-def _secret(ctx: Context) -> str:
-    if not ctx.settings.smsgateway_secret:
-        raise NotConfigured("SMSGATEWAY_SECRET is not set on this gateway")
-    return ctx.settings.smsgateway_secret
+def _secret(cc: ChannelContext) -> str:
+    if not cc.settings.smsgateway_secret:
+        raise WebhookNotConfigured("SMSGATEWAY_SECRET is not set on this gateway")
+    return cc.settings.smsgateway_secret
 
 
-def verify(ctx: Context, req: WebRequest) -> dict[str, Any]:
+def verify(cc: ChannelContext, req: WebRequest) -> dict[str, Any]:
     """Check the signature (JSON webhook) or the shared secret (SMSSync); return the decoded body."""
-    secret = _secret(ctx)
+    secret = _secret(cc)
     if req.method == "GET" or "task" in req.query or not req.content_type.startswith("application/json"):
         params = dict(req.query)
         if req.method == "POST" and req.query.get("task") != "sent":
@@ -74,10 +77,9 @@ def verify(ctx: Context, req: WebRequest) -> dict[str, Any]:
         return {"kind": "smssync", "params": params}
     signature = req.header("X-Signature") or ""
     timestamp = req.header("X-Timestamp") or ""
-    try:
-        age = abs(time.time() - int(timestamp))
-    except ValueError as exc:
-        raise Forbidden("X-Timestamp missing or not a number") from exc
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        raise Forbidden("X-Timestamp missing or not a number of seconds")
+    age = abs(time.time() - int(timestamp))
     if age > REPLAY_WINDOW_S:
         raise Forbidden("X-Timestamp outside the 5-minute window (replayed or clock wrong)")
     expected = hmac.new(secret.encode(), req.body + timestamp.encode(), hashlib.sha256).hexdigest()
@@ -110,13 +112,19 @@ def _text(raw: Any) -> str:
     return raw
 
 
-def parse(ctx: Context, req: WebRequest, decoded: dict[str, Any]) -> Parsed:
+def parse(cc: ChannelContext, req: WebRequest, decoded: dict[str, Any]) -> Parsed:
     """Inbound SMS, or an SMSSync polling/ack answer, or 200 for other events."""
     if decoded["kind"] == "webhook":
         body = decoded["body"]
         event, envelope_id, payload = body.get("event"), body.get("id"), body.get("payload")
         if not isinstance(event, str) or not isinstance(envelope_id, str) or not isinstance(payload, dict):
             raise BadRequest("expected {event, id, payload}")
+        if event in ("sms:sent", "sms:delivered", "sms:failed"):
+            # A receipt for a message the phone sent for us (its id is the one we gave it).
+            receipt_id = payload.get("messageId") or payload.get("id")
+            if isinstance(receipt_id, str) and receipt_id:
+                return Parsed([Receipt(CHANNEL, receipt_id, STATUS_MAP[event], str(payload.get("reason") or "")[:64])],
+                              response=_json({"ok": True}), extra={"event": event})
         if event != "sms:received":
             return Parsed(response=_json({"ok": True, "ignored": event}), extra={"event": event})
         msg = Inbound(CHANNEL, f"sgw:{envelope_id}", _address(payload.get("phoneNumber")),
@@ -126,7 +134,7 @@ def parse(ctx: Context, req: WebRequest, decoded: dict[str, Any]) -> Parsed:
     task = req.query.get("task")
     if req.method == "GET" and task == "send":
         return Parsed(response=_json({"payload": {"task": "send", "secret": params["secret"],
-                                                   "messages": _drain_outbox(ctx)}}))
+                                                   "messages": _drain_outbox(cc)}}))
     if task == "sent":
         acked = [u for u in params["_sent"] if isinstance(u, str)]
         return Parsed(response=_json({"message_uuids": acked}))
@@ -151,43 +159,40 @@ def offline(parsed: Parsed, text: str) -> WebResponse:
     return _json({"ok": True, "queued": "spool"})
 
 
-def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
-    """SMSSync: success plus the reply as a send task. The JSON webhook: 200, the reply queued for the phone."""
+def render(cc: ChannelContext, parsed: Parsed, results: list[Result]) -> Rendered:
+    """SMSSync: success plus the reply as a send task. The JSON webhook: 200, the reply sent after it."""
+    if parsed.response is not None:
+        return Rendered(parsed.response)
     result = results[0]
-    address = parsed.messages[0].address
+    message = parsed.messages[0]
+    reply = result.reply.text if result.reply and not result.duplicate else ""
     if parsed.extra.get("kind") == "smssync":
-        messages = []
-        if result.reply and not result.duplicate:
-            messages = [{"to": address, "message": result.reply, "uuid": str(uuid.uuid4())}]
-        return _json({"payload": {"success": True, "error": None, "task": "send",
-                                  "secret": parsed.extra["secret"], "messages": messages}})
-    if result.reply and not result.duplicate:
-        from workers.outbound import queue_reply
-
-        queue_reply(ctx, CHANNEL, address, result.reply, dedup_key=f"{CHANNEL}-{parsed.messages[0].provider_id}")
-    return _json({"ok": True})
+        messages = [{"to": message.address, "message": reply, "uuid": str(uuid.uuid4())}] if reply else []
+        return Rendered(_json({"payload": {"success": True, "error": None, "task": "send",
+                                           "secret": parsed.extra["secret"], "messages": messages}}))
+    later = (Outgoing(CHANNEL, message.address, reply, f"{CHANNEL}-{message.provider_id}"),) if reply else ()
+    return Rendered(_json({"ok": True}), later)
 
 
-def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
-    """A message to a reporter through the phone: its API when set, else SMSSync's next poll."""
-    if ctx.settings.smsgateway_api_base:
-        from workers.senders import smsgateway
-
-        return smsgateway.send(ctx.settings, [address], text, message_id=str(uuid.uuid4()))
-    token = encrypt_contact(ctx.settings.secret_key, address)
-    ctx.redis.rpush(OUTBOX, json.dumps({"to": token, "message": text, "uuid": str(uuid.uuid4())}))
+def send(cc: ChannelContext, out: Outgoing) -> str:
+    """A message to a person through the phone: its API when set, else SMSSync's next poll."""
+    if cc.settings.smsgateway_api_base:
+        key = hashlib.sha256(out.dedup_key.encode()).hexdigest()[:32]  # the phone drops a retried id
+        return client.send(cc.settings, [out.address], out.text, message_id=key)
+    token = encrypt_contact(cc.settings.secret_key, out.address)
+    cc.redis.rpush(SMSSYNC_OUTBOX, json.dumps({"to": token, "message": out.text, "uuid": str(uuid.uuid4())}))
     return "smssync-outbox"
 
 
-def _drain_outbox(ctx: Context, limit: int = 50) -> list[dict[str, str]]:
-    pipe = ctx.redis.pipeline(transaction=True)
-    pipe.lrange(OUTBOX, 0, limit - 1)
-    pipe.ltrim(OUTBOX, limit, -1)
+def _drain_outbox(cc: ChannelContext, limit: int = 50) -> list[dict[str, str]]:
+    pipe = cc.redis.pipeline(transaction=True)
+    pipe.lrange(SMSSYNC_OUTBOX, 0, limit - 1)
+    pipe.ltrim(SMSSYNC_OUTBOX, limit, -1)
     raw, _ = pipe.execute()
     out = []
     for item in raw:
         data = json.loads(item)
-        out.append({"to": decrypt_contact(ctx.settings.secret_key, data["to"]), "message": data["message"],
+        out.append({"to": decrypt_contact(cc.settings.secret_key, data["to"]), "message": data["message"],
                     "uuid": data["uuid"]})
     return out
 

@@ -12,20 +12,22 @@ from datetime import UTC, datetime
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from flows.inbound import Inbound
 from gateway.channels.base import (
     Adapter,
     BadRequest,
+    ChannelContext,
     Forbidden,
-    NotConfigured,
     Parsed,
+    Rendered,
+    WebhookNotConfigured,
     WebRequest,
     WebResponse,
     parse_form,
 )
-from gateway.intake import Accepted
+from gateway.channels.events import Inbound, Receipt, Result
+from gateway.channels.sending import Outgoing
+from gateway.channels.twilio_sms import client
 from i18n.phones import to_e164
-from workers.context import Context
 
 CHANNEL = "twilio"
 REQUIRED = ("MessageSid", "From", "Body")
@@ -41,19 +43,19 @@ STATUS_MAP = {
 def check_signature(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> None:
     """Raise Forbidden unless `signature` is Twilio's HMAC-SHA1 of `url` and the sorted params."""
     if not auth_token:
-        raise NotConfigured("TWILIO_AUTH_TOKEN is not set on this gateway")
+        raise WebhookNotConfigured("TWILIO_AUTH_TOKEN is not set on this gateway")
     if not signature or not RequestValidator(auth_token).validate(url, params, signature):
         raise Forbidden("X-Twilio-Signature does not match")
 
 
-def verify(ctx: Context, req: WebRequest) -> dict[str, str]:
+def verify(cc: ChannelContext, req: WebRequest) -> dict[str, str]:
     """Check X-Twilio-Signature against NTS_PUBLIC_URL + path (the form body decoded strictly first)."""
     params = parse_form(req.body, req.content_type)
-    check_signature(ctx.settings.twilio_auth_token, req.signed_url, params, req.header("X-Twilio-Signature"))
+    check_signature(cc.settings.twilio_auth_token, req.signed_url, params, req.header("X-Twilio-Signature"))
     return params
 
 
-def parse(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
+def parse(cc: ChannelContext, req: WebRequest, params: dict[str, str]) -> Parsed:
     """The inbound SMS of a verified webhook."""
     return Parsed([parse_params(params)])
 
@@ -78,6 +80,8 @@ def parse_params(params: dict[str, str]) -> Inbound:
             location = (float(params["Latitude"]), float(params["Longitude"]))
         except ValueError as exc:
             raise BadRequest("Latitude/Longitude are not numbers") from exc
+        if not (-90 <= location[0] <= 90 and -180 <= location[1] <= 180):  # also refuses inf and nan
+            raise BadRequest("Latitude/Longitude out of range")
     return Inbound(channel=CHANNEL, provider_id=sid, address=address, text=body,
                    received_at=datetime.now(UTC), location=location)
 
@@ -90,9 +94,12 @@ def twiml(reply_text: str | None) -> str:
     return str(response)
 
 
-def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
-    """The reply rides the webhook response as TwiML (no extra API call, no extra cost)."""
-    return WebResponse(twiml(results[0].reply if results else None), content_type="application/xml")
+def render(cc: ChannelContext, parsed: Parsed, results: list[Result]) -> Rendered:
+    """The reply rides the webhook response as TwiML (no extra API call, no extra cost); a receipt gets 204."""
+    if parsed.response is not None:
+        return Rendered(parsed.response)
+    reply = results[0].reply if results else None
+    return Rendered(WebResponse(twiml(reply.text if reply else None), content_type="application/xml"))
 
 
 def offline(parsed: Parsed, text: str) -> WebResponse:
@@ -100,23 +107,19 @@ def offline(parsed: Parsed, text: str) -> WebResponse:
     return WebResponse(twiml(text), content_type="application/xml")
 
 
-def send(ctx: Context, address: str, text: str, options: list[list[str]] | None = None) -> str:
-    """An SMS to a reporter outside a webhook reply (REST API, status callback signed like webhooks)."""
-    from workers.senders import twilio_sms as sender
-
-    return sender.send(ctx.settings, address, text)
+def send(cc: ChannelContext, out: Outgoing) -> str:
+    """An SMS to a person outside a webhook reply (REST API, status callback signed like webhooks)."""
+    return client.send(cc.settings, out.address, out.text)
 
 
-def parse_status(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
-    """A status callback for a message we sent: the delivery record is updated by a job."""
+def parse_status(cc: ChannelContext, req: WebRequest, params: dict[str, str]) -> Parsed:
+    """A status callback for a message we sent
+    (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status): a receipt event."""
     sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
     if not sid or status not in STATUS_MAP:
         raise BadRequest("MessageSid and a known MessageStatus are required")
-    from workers.queue import get_queue
-
-    get_queue(ctx.redis).enqueue_call("workers.jobs.record_delivery_status",
-                                      args=(CHANNEL, sid, STATUS_MAP[status], params.get("ErrorCode", "")))
-    return Parsed(response=WebResponse("", 204))
+    return Parsed([Receipt(CHANNEL, sid, STATUS_MAP[status], params.get("ErrorCode", "")[:64])],
+                  response=WebResponse("", 204))
 
 
 ADAPTER = Adapter(name=CHANNEL, path="/webhooks/twilio/sms", verify=verify, parse=parse, render=render, send=send,

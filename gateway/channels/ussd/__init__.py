@@ -6,7 +6,8 @@ the session; a screen holds 160 octets: 182 GSM-7 characters, or 80 UCS-2 charac
 `CON ` included. Each hop must be answered within ~15 s; a session lasts ~180 s.
 
 The report flow is the one SMS uses; this module only renders its menus as screens (paged when they do
-not fit) and keeps the per-session bits: the text seen so far, the page shown, the last screen.
+not fit) and keeps the per-session bits: the text seen so far, the page shown, the last screen. The first hop
+of a session is marked `new_session`, so the flow can offer a reporter who was cut off to continue.
 """
 
 from __future__ import annotations
@@ -20,27 +21,26 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from flows.engine import Reply
-from flows.inbound import Inbound
 from gateway.channels.base import (
     Adapter,
     BadRequest,
-    NotConfigured,
+    ChannelContext,
     Parsed,
+    Rendered,
     Unauthorized,
+    WebhookNotConfigured,
     WebRequest,
     WebResponse,
     parse_form,
 )
-from gateway.intake import Accepted
+from gateway.channels.events import Inbound, Reply, Result
 from i18n.catalog import text as t
 from i18n.phones import to_e164
 from i18n.sms import is_gsm7, truncate_to_units, utf16_units
-from workers.context import Context
+from reports.keys import USSD_SESSION
 
 CHANNEL = "ussd"
 REQUIRED = ("sessionId", "phoneNumber", "text")
-SESSION_TTL_S = 600  # a dropped reporter who redials within 10 minutes is offered to continue
 NEXT_PAGE = "99"
 PREVIOUS_PAGE = "0"
 UCS2_SCREEN = 80
@@ -58,15 +58,11 @@ def fits(screen: str) -> bool:
     return utf16_units(screen) <= screen_budget(screen)
 
 
-def _session_key(session_id: str) -> str:
-    return f"nts:ussd:{session_id}"
-
-
-def verify(ctx: Context, req: WebRequest) -> dict[str, str]:
+def verify(cc: ChannelContext, req: WebRequest) -> dict[str, str]:
     """The shared secret `USSD_SECRET` as `?secret=` or `X-USSD-Secret`, compared in constant time."""
-    secret = ctx.settings.ussd_secret
+    secret = cc.settings.ussd_secret
     if not secret:
-        raise NotConfigured("USSD_SECRET is not set on this gateway")
+        raise WebhookNotConfigured("USSD_SECRET is not set on this gateway")
     given = req.header("X-USSD-Secret") or req.query.get("secret") or ""
     if not hmac.compare_digest(given.encode(), secret.encode()):
         raise Unauthorized("wrong or missing USSD secret")
@@ -95,31 +91,29 @@ def new_input(previous: str | None, text: str) -> str | None:
     return text.rsplit("*", 1)[-1]  # an aggregator that sent something else: take the last answer
 
 
-def _load(ctx: Context, session_id: str) -> dict[str, Any] | None:
-    raw = ctx.redis.get(_session_key(session_id))
+def _load(cc: ChannelContext, session_id: str) -> dict[str, Any] | None:
+    raw = cc.redis.get(USSD_SESSION(session_id))
     return json.loads(raw) if raw else None
 
 
-def _save(ctx: Context, session_id: str, session: dict[str, Any]) -> None:
-    ctx.redis.set(_session_key(session_id), json.dumps(session, ensure_ascii=False), ex=SESSION_TTL_S)
+def _save(cc: ChannelContext, session_id: str, session: dict[str, Any]) -> None:
+    cc.redis.set(USSD_SESSION(session_id), json.dumps(session, ensure_ascii=False), ex=USSD_SESSION.ttl_s)
 
 
-def parse(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
-    """The reporter's answer as an Inbound, or a screen answered here (paging, resume offer, repeat hop)."""
-    from gateway.web.state import app_state
-
+def parse(cc: ChannelContext, req: WebRequest, params: dict[str, str]) -> Parsed:
+    """The reporter's answer as an Inbound, or a screen answered here (paging, a repeated hop)."""
     session_id, text = params["sessionId"], params["text"]
     address = to_e164(params["phoneNumber"]) or params["phoneNumber"].strip()
     if not address:
         raise BadRequest("phoneNumber is empty")
     hop = hashlib.sha256(text.encode()).hexdigest()[:16]  # stable across processes, unlike hash()
     try:
-        session = _load(ctx, session_id)
+        session = _load(cc, session_id)
     except (RedisConnectionError, RedisTimeoutError):
         # Redis is down: this hop's answer as typed; the webhook view spools it and ends the session with
         # "received", so each session leaves at most this one hop in the spool.
         last = text.rsplit("*", 1)[-1].strip() if text else ""
-        return Parsed(messages=[Inbound(CHANNEL, f"{session_id}:{hop}", address, last, datetime.now(UTC))],
+        return Parsed([Inbound(CHANNEL, f"{session_id}:{hop}", address, last, datetime.now(UTC))],
                       extra={"session_id": session_id, "text": text, "session": None})
     inp = new_input(session["text"] if session else None, text)
     extra = {"session_id": session_id, "text": text, "session": session}
@@ -127,56 +121,33 @@ def parse(ctx: Context, req: WebRequest, params: dict[str, str]) -> Parsed:
         return Parsed(response=_response(session["screen"]), extra=extra)
     assert inp is not None
     inp = inp.strip()
-    msg = Inbound(channel=CHANNEL, provider_id=f"{session_id}:{hop}",
-                  address=address, text=inp, received_at=datetime.now(UTC))
-    engine = app_state().engine
-    if session is None and engine.has_open_conversation(msg) and not inp:
-        reply = engine.resume(msg)
-        if reply is not None:
-            lang = reply.language
-            screen = _screen(lang, t(lang, "resume_question"), (("1", t(lang, "resume_continue")),
-                                                                 ("2", t(lang, "resume_restart"))), final=False)
-            _save(ctx, session_id, {"text": text, "screen": screen, "mode": "resume", "page": 0, "reply": None})
-            return Parsed(response=_response(screen), extra=extra)
-    if session is not None and session.get("mode") == "resume":
-        if inp == "1":
-            reply = engine.resume(msg)
-            if reply is not None:
-                screen = _render_reply(reply, 0)
-                _save(ctx, session_id, {"text": text, "screen": screen, "mode": "flow", "page": 0,
-                                        "reply": _reply_json(reply)})
-                return Parsed(response=_response(screen), extra=extra)
-        engine.reset(msg)
-        msg = Inbound(CHANNEL, msg.provider_id, address, "", msg.received_at)
-    elif session is not None and session.get("reply") and inp in (NEXT_PAGE, PREVIOUS_PAGE):
-        reply = _reply_from_json(session["reply"])
-        pages = _pages(reply)
+    if session is not None and session.get("reply") and inp in (NEXT_PAGE, PREVIOUS_PAGE):
+        pages = _pages(Reply.from_json(session["reply"]))
         page = session.get("page", 0)
         if inp == NEXT_PAGE and page + 1 < len(pages):
             page += 1
         elif inp == PREVIOUS_PAGE and page > 0:
             page -= 1
         else:
-            page = -1  # "0" on the first page is the flow's "back": let the engine have it
+            page = -1  # "0" on the first page is the flow's "back": the flow has it
         if page >= 0:
-            screen = pages[page]
-            _save(ctx, session_id, {**session, "text": text, "screen": screen, "page": page})
-            return Parsed(response=_response(screen), extra=extra)
-    return Parsed(messages=[msg], extra=extra)
+            _save(cc, session_id, {**session, "text": text, "screen": pages[page], "page": page})
+            return Parsed(response=_response(pages[page]), extra=extra)
+    msg = Inbound(CHANNEL, f"{session_id}:{hop}", address, inp, datetime.now(UTC), new_session=session is None)
+    return Parsed([msg], extra=extra)
 
 
-def render(ctx: Context, parsed: Parsed, results: list[Accepted]) -> WebResponse:
-    """CON/END screen for the engine's reply; a repeated hop gets the same screen again."""
+def render(cc: ChannelContext, parsed: Parsed, results: list[Result]) -> Rendered:
+    """CON/END screen for the flow's reply; a repeated hop gets the same screen again."""
     session_id, text, session = parsed.extra["session_id"], parsed.extra["text"], parsed.extra["session"]
     result = results[0]
-    if result.reply_info is None:  # duplicate provider id: the screen already shown
-        screen = session["screen"] if session else "END " + (result.reply or "")
-        return _response(screen)
-    reply = result.reply_info
-    screen = _render_reply(reply, 0)
-    _save(ctx, session_id, {"text": text, "screen": screen, "mode": "flow", "page": 0,
-                            "reply": _reply_json(reply)})
-    return _response(screen)
+    if result.duplicate or result.reply is None or not result.reply.language:
+        screen = session["screen"] if session else "END " + (result.reply.text if result.reply else "")
+        return Rendered(_response(_fit(screen)))
+    reply = result.reply
+    screen = _pages(reply)[0]
+    _save(cc, session_id, {"text": text, "screen": screen, "page": 0, "reply": reply.to_json()})
+    return Rendered(_response(screen))
 
 
 def offline(parsed: Parsed, text: str) -> WebResponse:
@@ -186,16 +157,6 @@ def offline(parsed: Parsed, text: str) -> WebResponse:
 
 def _response(screen: str) -> WebResponse:
     return WebResponse(screen, content_type="text/plain; charset=utf-8")
-
-
-def _reply_json(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "language": reply.language, "title": reply.title, "notice": reply.notice,
-            "options": [list(o) for o in reply.options], "final": reply.final, "ticket": reply.ticket}
-
-
-def _reply_from_json(data: dict[str, Any]) -> Reply:
-    return Reply(text=data["text"], language=data["language"], title=data["title"], notice=data["notice"],
-                 options=tuple((a, b) for a, b in data["options"]), final=data["final"], ticket=data["ticket"])
 
 
 def _screen(lang: str, title: str, options: tuple[tuple[str, str], ...], final: bool, notice: str = "",
@@ -236,11 +197,6 @@ def _pages(reply: Reply) -> list[str]:
                          more=bool(remaining), previous=bool(pages))
         pages.append(_fit(screen))
     return pages
-
-
-def _render_reply(reply: Reply, page: int) -> str:
-    pages = _pages(reply)
-    return pages[min(page, len(pages) - 1)]
 
 
 def _fit(screen: str) -> str:

@@ -1,0 +1,148 @@
+"""The long-running processes (the `Procfile`): `run` (all of them), `web`, `worker`, `telegram`, `spool`.
+
+Each command imports what its process runs inside its function: a worker never loads gunicorn or Flask, a bot
+never loads RQ, which keeps every process of a small district-office box lean (not to dodge import cycles: the
+layering contract in `.importlinter` checks these imports like any other).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+
+import click
+
+from gateway.cli import cli, context
+
+
+@cli.command()
+def run() -> int:
+    """Start the whole stack on embedded defaults: Redis, SQLite, web, worker, spool replayer (and the Telegram
+    poller when TELEGRAM_BOT_TOKEN is set). Ctrl-C stops everything."""
+    from gateway.devstack import run_stack
+
+    return run_stack()
+
+
+@cli.command()
+def web() -> int:
+    """Serve the web gateway on NTS_BIND with gunicorn (threads, no fork per request)."""
+    from gunicorn.app.base import BaseApplication
+
+    from gateway.app import create_app
+    from reports.db import upgrade
+
+    ctx = context()
+    upgrade(ctx.engine)
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", ctx.settings.bind)
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "2")))
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 8)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 5)
+            self.cfg.set("accesslog", None)  # access logs would carry nothing useful and cost I/O
+
+        def load(self) -> object:
+            return create_app(context=ctx)
+
+    _App().run()
+    return 0
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """For the worker's forked children (RQ's scheduler): end when the worker ends, even by SIGKILL.
+
+    An orphaned scheduler would keep its lock and run on after the worker is restarted (Linux prctl).
+    """
+
+    def arm() -> None:
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            return  # not Linux: nothing to arm
+        if os.getppid() != parent:  # the worker died before the line above took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty (tests, one-off runs).")
+def worker(burst: bool) -> int:
+    """Run an RQ worker with the scheduler (retries, back-off, escalation timers) and the sweeper."""
+    from rq import SimpleWorker
+
+    from reports.db import upgrade
+    from workers.sweeper import start_sweeper
+
+    ctx = context()
+    upgrade(ctx.engine)
+    ctx.gazetteer  # noqa: B018 (load once before the first job, not inside it)
+    # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
+    # reloads the gazetteer each time). Jobs are short and idempotent; a crash is recovered by the sweeper.
+    rq_worker = SimpleWorker([ctx.jobs.rq], connection=ctx.jobs.redis)
+    os.register_at_fork(after_in_child=_die_with_parent(os.getpid()))
+    if not burst:
+        start_sweeper(ctx)  # re-queues work whose job a crash or a Redis restart lost
+    rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    return 0
+
+
+@cli.command()
+@click.argument("action", type=click.Choice(["poll", "set-webhook"]), default="poll")
+@click.option("--drop-pending", is_flag=True, help="With set-webhook: discard updates Telegram queued meanwhile.")
+def telegram(action: str, drop_pending: bool) -> int:
+    """Run the Telegram bot by polling (no public address needed), or register the webhook
+    (NTS_PUBLIC_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET)."""
+    from bots.telegram import run_polling, set_webhook
+
+    ctx = context()
+    if action == "set-webhook":
+        result = set_webhook(ctx, drop_pending=drop_pending)
+        click.echo(f"webhook {'set' if result['ok'] else 'NOT set'}: {result['url']}")
+        return 0 if result["ok"] else 1
+    return run_polling(ctx)
+
+
+@cli.group()
+def spool() -> None:
+    """The local spool: messages kept on disk while Redis was unreachable."""
+
+
+@spool.command("replay")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option("--interval", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
+              help="Seconds between passes.")
+def spool_replay(once: bool, interval: float) -> int:
+    """Drain the spool into the queue whenever Redis answers (one replayer per host)."""
+    from flows.engine import Engine
+    from gateway.replayer import drain, run_forever
+    from gateway.spool import Spool
+
+    ctx = context()
+    box = Spool(ctx.settings.spool_path(), ctx.settings.secret_key)
+    engine = Engine.for_context(ctx)
+    if once:
+        result = drain(ctx, engine, box)
+        click.echo(f"replayed {result.replayed}, already handled {result.duplicates}, files {result.files}")
+        return 0
+    run_forever(ctx, engine, box, interval)
+    return 0
+
+
+@spool.command("status")
+def spool_status() -> int:
+    """How much waits in the spool."""
+    from gateway.spool import Spool
+
+    ctx = context()
+    box = Spool(ctx.settings.spool_path(), ctx.settings.secret_key)
+    files = box.pending_files()
+    click.echo(f"{len(files)} spool file(s), {sum(p.stat().st_size for p in files)} bytes in {box.directory}")
+    return 0
