@@ -1,1 +1,1 @@
-"""The aiogram Telegram bot: reporters chat with it in private; it feeds the same flow engine."""
+"""The Telegram bot in polling mode (`ntswatch telegram`): the same parser and dispatcher as the webhook."""

@@ -130,7 +130,8 @@ def test_query_string_is_part_of_the_signed_url(client: FlaskClient) -> None:
 
 
 def test_signature_test_vector_from_twilio_docs() -> None:
-    # DESIGN.md §4: the documented vector, through the same validator the gateway uses.
+    # Twilio's documented test vector (https://www.twilio.com/docs/usage/security#validating-requests),
+    # through the same validator the gateway uses.
     from twilio.request_validator import RequestValidator
 
     params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234",

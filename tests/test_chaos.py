@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import chaos
 
 
+@pytest.mark.system
 def test_short_chaos_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     results = tmp_path / "chaos.json"
     code = chaos.main(["--short", "--results", str(results)])

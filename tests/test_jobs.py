@@ -135,7 +135,7 @@ def test_server_errors_back_off_then_dead_letter(ctx: Context, telegram: FakeTel
     run_worker(ctx.redis, timeout=30)
     tg = deliveries(ctx, report_id)["telegram"]
     assert tg.status == "dead" and tg.attempts == ctx.settings.notify_max_attempts
-    assert "unavailable" in (tg.last_error or "")
+    assert "telegram 502" in (tg.last_error or "")
     assert telegram.sent() == []
     assert deliveries(ctx, report_id)["inbox"].status == "sent"  # the other channel is not held up
     with ctx.sessions() as s:

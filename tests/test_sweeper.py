@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
@@ -108,6 +109,7 @@ def test_a_retrying_delivery_waits_for_its_own_time(ctx: Context, telegram: Fake
     assert sweep(ctx, later(ctx)).deliveries == 1  # the inbox, whose job was lost; not the scheduled retry
 
 
+@pytest.mark.system
 def test_a_worker_sigkilled_mid_job_loses_nothing(ctx: Context, telegram: FakeTelegram, tmp_path: Path) -> None:
     """A real `ntswatch worker` is killed with SIGKILL while it holds a report; the next worker's sweeper
     finds the abandoned job and the centre gets exactly one alert."""

@@ -11,9 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.quiet_server import QuietServer
 
 Answer = tuple[int, Any]  # (status, JSON body)
 
@@ -36,7 +38,7 @@ class FakeAPI:
     routes: dict[tuple[str, str], Callable[[Request], Answer]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     failures: list[Answer] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
+    server: QuietServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     defaults: dict[tuple[str, str], Callable[[Request], Answer]] = field(default_factory=dict)
 
@@ -126,7 +128,7 @@ def _handler(state: FakeAPI) -> type[BaseHTTPRequestHandler]:
 def start_fake_api() -> FakeAPI:
     """Start a recording server on a free loopback port."""
     state = FakeAPI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = QuietServer(("127.0.0.1", 0), _handler(state))
     state.server = server
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return state

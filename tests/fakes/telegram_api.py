@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import default as email_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.quiet_server import QuietServer
 
 
 @dataclass
@@ -35,10 +37,11 @@ class FakeTelegram:
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_message_id: int = 1000
-    server: ThreadingHTTPServer | None = None
+    server: QuietServer | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, served by getFile
     file_delay_s: float = 0.0
     down_until: float = 0.0  # time.monotonic() before which every call gets 502 (an outage, chaos benchmark)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out (polling bots)
 
     @property
     def base_url(self) -> str:
@@ -63,6 +66,7 @@ class FakeTelegram:
             self.calls.clear()
             self.fail_next.clear()
             self.files.clear()
+            self.updates.clear()
             self.file_delay_s = 0.0
             self.down_until = 0.0
 
@@ -150,6 +154,11 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                               "file_path": f"photos/{fid}.bin"}
                 elif method == "setWebhook":
                     result = True
+                elif method == "getUpdates":
+                    offset = int(params.get("offset") or 0)
+                    with state.lock:  # asking with an offset confirms every update before it
+                        state.updates[:] = [u for u in state.updates if u["update_id"] >= offset]
+                        result = list(state.updates)
                 elif method == "getMe":
                     result = {"id": 42, "is_bot": True, "first_name": "NTS", "username": "nts_test_bot"}
                 body = {"ok": True, "result": result}
@@ -169,7 +178,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
 def start_fake_telegram() -> FakeTelegram:
     """Start the server on a free loopback port (daemon thread)."""
     state = FakeTelegram()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = QuietServer(("127.0.0.1", 0), _handler(state))
     state.server = server
     # A short poll interval: shutdown() waits for the loop to notice (0.5 s by default, per server).
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

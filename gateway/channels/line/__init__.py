@@ -18,8 +18,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from linebot.v3 import SignatureValidator
-
 from gateway.channels.base import (
     Adapter,
     BadRequest,
@@ -51,6 +49,8 @@ def verify(cc: ChannelContext, req: WebRequest) -> dict[str, Any]:
         body = req.body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest("body is not UTF-8") from exc
+    from linebot.v3 import SignatureValidator  # line-bot-sdk loads its models with it: only LINE requests pay
+
     if not SignatureValidator(secret).validate(body, req.header("X-Line-Signature") or ""):
         raise Forbidden("X-Line-Signature does not match")
     try:

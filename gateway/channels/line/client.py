@@ -11,25 +11,16 @@ characters, label ≤ 20).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    FlexContainer,
-    FlexMessage,
-    MessagingApi,
-    PushMessageRequest,
-    QuickReply,
-    ReplyMessageRequest,
-    TextMessage,
-)
-from linebot.v3.messaging.exceptions import ApiException
 
 from gateway.channels import devsink
 from gateway.channels.sending import SendError
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging import MessagingApi, TextMessage
 
 MAX_LABEL = 20
 MAX_TEXT = 5000
@@ -38,9 +29,14 @@ MENU_PREFIX = "o:"
 
 _apis: dict[tuple[str, str], MessagingApi] = {}
 
+# line-bot-sdk's messaging models are imported where a message is built, not at start: they cost about 50 MB
+# and 0.6 s, and only the processes that talk to LINE (a worker, mostly) should pay that.
+
 
 def api(settings: Settings) -> MessagingApi:
     """line-bot-sdk's MessagingApi at LINE_API_BASE (one client per process and credentials)."""
+    from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
+
     key = (settings.line_api_base, settings.line_channel_access_token)
     found = _apis.get(key)
     if found is None:
@@ -66,6 +62,8 @@ def quick_reply(options: tuple[tuple[str, str], ...]) -> dict[str, Any] | None:
 
 def text_message(text: str, options: tuple[tuple[str, str], ...] = ()) -> TextMessage:
     """A text message, its menu as quick replies."""
+    from linebot.v3.messaging import QuickReply, TextMessage
+
     markup = quick_reply(options)
     return TextMessage(text=text[:MAX_TEXT], quickReply=QuickReply.from_dict(markup) if markup else None)
 
@@ -85,6 +83,9 @@ def _first_id(response: Any, default: str) -> str:
 
 def push(settings: Settings, to: str, messages: list[Any], key: str) -> str:
     """Push `messages` to a user, group or room with retry key `key`; LINE's id of the first message."""
+    from linebot.v3.messaging import PushMessageRequest
+    from linebot.v3.messaging.exceptions import ApiException
+
     if not settings.line_channel_access_token:
         texts = " / ".join(str(getattr(m, "text", None) or getattr(m, "alt_text", "")) for m in messages)
         return devsink.keep(settings, "line", to, texts)
@@ -105,6 +106,9 @@ def push(settings: Settings, to: str, messages: list[Any], key: str) -> str:
 def reply(settings: Settings, reply_token: str, messages: list[Any]) -> str:
     """Answer an event with its reply token (free; valid about a minute); LINE's id of the first message
     (a member quoting it is answering it: `quotedMessageId`). SendError(permanent) when the token is spent."""
+    from linebot.v3.messaging import ReplyMessageRequest
+    from linebot.v3.messaging.exceptions import ApiException
+
     if not settings.line_channel_access_token:
         texts = " / ".join(getattr(m, "text", "") for m in messages)
         return devsink.keep(settings, "line", f"reply:{reply_token[:8]}", texts)
@@ -124,6 +128,8 @@ def reply_text(settings: Settings, reply_token: str, text: str) -> str:
 
 def send_alert(settings: Settings, to: str, text: str, buttons: list[tuple[str, str]], key: str) -> str:
     """Push an alert and its buttons (a Flex bubble of signed postbacks) to a group; LINE's message id."""
+    from linebot.v3.messaging import FlexContainer, FlexMessage
+
     messages: list[Any] = [text_message(text)]
     if buttons:
         title = text.split("\n", 1)[0][:100]

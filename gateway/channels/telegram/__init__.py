@@ -1,23 +1,19 @@
 """Telegram: `POST /webhooks/telegram` receives an `Update` (https://core.telegram.org/bots/api#update),
 checked with `X-Telegram-Bot-Api-Secret-Token` (the secret given to setWebhook,
-https://core.telegram.org/bots/api#setwebhook) and validated as aiogram's typed `Update`.
+https://core.telegram.org/bots/api#setwebhook); `update.py` reads it into events.
 
 Events: a private message or menu choice is an `Inbound`; a text in a group (where centres sit) is a
 `GroupText`; a press on an alert button (data `a:…`) is a `ButtonPress`. `update_id` is the dedup key.
 Every callback query is answered, in the webhook response itself (the Bot API allows one method there);
 replies go out after it, plain text (no Markdown an underscore could break), menus as inline buttons. The
-polling bot (`bots/telegram.py`) feeds the same typed Update to `events_of`.
+polling bot (`bots/telegram.py`) feeds the updates it fetches to the same `events_of`.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime
 from typing import Any
-
-from aiogram.types import Message, Update
-from pydantic import ValidationError
 
 from gateway.channels.base import (
     Adapter,
@@ -30,22 +26,17 @@ from gateway.channels.base import (
     WebRequest,
     WebResponse,
 )
-from gateway.channels.events import ButtonPress, Event, GroupText, Inbound, Reply, Result
+from gateway.channels.events import Inbound, Reply, Result
 from gateway.channels.sending import Outgoing
 from gateway.channels.telegram import client
+from gateway.channels.telegram.update import CHANNEL, MENU_PREFIX, events_of
 from i18n.catalog import text as t
 
-CHANNEL = "telegram"
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_VOICE_BYTES = 10 * 1024 * 1024
-MENU_PREFIX = "o:"  # a reporter's menu choice; alert buttons carry signed data starting "a:"
-ALERT_PREFIX = "a:"
 LOCATION_BUTTON = "@location"  # the share-location button in place of menu options
-GROUPS = ("group", "supergroup")
 
 
-def verify(cc: ChannelContext, req: WebRequest) -> Update:
-    """The secret token Telegram echoes in every webhook call (constant-time), then the typed Update."""
+def verify(cc: ChannelContext, req: WebRequest) -> dict[str, Any]:
+    """The secret token Telegram echoes in every webhook call (constant-time), then the JSON."""
     secret = cc.settings.telegram_webhook_secret
     if not secret:
         raise WebhookNotConfigured("TELEGRAM_WEBHOOK_SECRET is not set on this gateway")
@@ -58,73 +49,10 @@ def verify(cc: ChannelContext, req: WebRequest) -> Update:
         raise BadRequest("body is not UTF-8 JSON") from exc
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadRequest("not a Telegram Update (no update_id)")
-    try:
-        return Update.model_validate(data)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:3]
-        raise BadRequest(f"not a Telegram Update ({', '.join(fields)})") from None
+    return data
 
 
-def media_of(message: Message) -> tuple[dict[str, Any], ...]:
-    """Photo (largest size under the limit) and voice/audio references of a message, to fetch later."""
-    media: list[dict[str, Any]] = []
-    photos = [p for p in message.photo or [] if (p.file_size or 0) <= MAX_PHOTO_BYTES]
-    if photos:
-        best = max(photos, key=lambda p: (p.width * p.height, p.file_size or 0))
-        media.append({"kind": "photo", "provider": CHANNEL, "file_id": best.file_id, "size": best.file_size})
-    for item in (message.voice, message.audio):
-        if item is not None and (item.file_size or 0) <= MAX_VOICE_BYTES:
-            media.append({"kind": "voice", "provider": CHANNEL, "file_id": item.file_id, "size": item.file_size,
-                          "mime_type": item.mime_type})
-    return tuple(media)
-
-
-def _hint(language_code: str | None) -> str | None:
-    return (language_code or "")[:2] or None
-
-
-def events_of(update: Update) -> tuple[list[Event], str | None]:
-    """The events of an update, and the id of a callback query to answer (or None)."""
-    received = datetime.now(UTC)
-    event_id = f"upd:{update.update_id}"
-    callback = update.callback_query
-    if callback is not None:
-        data = callback.data or ""
-        message = callback.message
-        chat = message.chat if message is not None else None
-        user = callback.from_user
-        if data.startswith(ALERT_PREFIX):
-            text = message.text or "" if isinstance(message, Message) else ""
-            return [ButtonPress(CHANNEL, event_id, data, str(user.id), str(chat.id) if chat else None,
-                                str(message.message_id) if message is not None else None,
-                                getattr(message, "message_thread_id", None), text or "", callback.id)], callback.id
-        if data.startswith(MENU_PREFIX) and chat is not None and chat.type == "private":
-            return [Inbound(CHANNEL, event_id, f"tg:{user.id}", data[len(MENU_PREFIX):], received,
-                            language_hint=_hint(user.language_code))], callback.id
-        return [], callback.id
-    message = update.message
-    if message is None or message.from_user is None:
-        return [], None  # edited messages, channel posts, member updates: nothing for anyone
-    user = message.from_user
-    if message.chat.type in GROUPS:
-        if not message.text:
-            return [], None
-        replied = message.reply_to_message
-        return [GroupText(CHANNEL, event_id, str(message.chat.id), str(user.id), message.text,
-                          str(message.message_id), message.message_thread_id,
-                          str(replied.message_id) if replied is not None else None)], None
-    if message.chat.type != "private":
-        return [], None
-    loc = (message.location.latitude, message.location.longitude) if message.location else None
-    text = message.text or message.caption or ""
-    media = media_of(message)
-    if not text and loc is None and not media:
-        return [], None
-    return [Inbound(CHANNEL, event_id, f"tg:{user.id}", text, received, language_hint=_hint(user.language_code),
-                    location=loc, media=media)], None
-
-
-def parse(cc: ChannelContext, req: WebRequest, update: Update) -> Parsed:
+def parse(cc: ChannelContext, req: WebRequest, update: dict[str, Any]) -> Parsed:
     """The update's events; an update with none is acknowledged (200) so Telegram does not retry it."""
     events, callback_id = events_of(update)
     response = None if events else _answer_callback(callback_id)
