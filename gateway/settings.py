@@ -88,6 +88,7 @@ class Settings(BaseModel):
     # gateway's SIM clear of the operator's spam limits.
     broadcast_rates: dict[str, float] = Field(default_factory=lambda: {"telegram": 25.0, "line": 100.0, "sms": 1.0})
     default_country: str = "TH"
+    var_dir: str = ""  # runtime data of this gateway (default var/ of the checkout, or NTS_VAR_DIR)
     media_dir: str = ""  # photos and voice notes; default var/media
     spool_dir: str = ""  # messages kept while Redis is down; default var/spool
     # `make run`: messages for a provider without credentials go to a local outbox the simulator and
@@ -117,13 +118,17 @@ class Settings(BaseModel):
                 raise ValueError(f"{name}={rate}: use telegram, line, sms with a rate above 0")
         return value
 
+    def var_path(self) -> Path:
+        """The directory of this gateway's runtime data."""
+        return Path(self.var_dir) if self.var_dir else VAR_DIR
+
     def media_path(self) -> Path:
         """Where checked media files are kept."""
-        return Path(self.media_dir) if self.media_dir else VAR_DIR / "media"
+        return Path(self.media_dir) if self.media_dir else self.var_path() / "media"
 
     def spool_path(self) -> Path:
         """The spool directory (local disk of this host)."""
-        return Path(self.spool_dir) if self.spool_dir else VAR_DIR / "spool"
+        return Path(self.spool_dir) if self.spool_dir else self.var_path() / "spool"
 
     def centers_path(self) -> Path:
         """The centres file, relative paths taken from the project root when not found from the cwd."""

@@ -60,8 +60,8 @@ BROADCAST_RETRY = RetryPolicy((30, 120, 600, 1800), max_attempts=8)  # one broad
 class JobType(Generic[P]):
     """One kind of job: its name (the key of its entry point), id format, retry policy and lifetimes.
 
-    A job with an id is queued at most once at a time under that id: enqueuing it again replaces the
-    queued one, so a duplicated trigger makes no second job.
+    A job's id is derived from what it works on, so the sweeper can tell whether it is still queued, and a
+    second trigger while it waits only runs the same idempotent job twice (every job checks its ledger).
     """
 
     name: str
@@ -69,6 +69,10 @@ class JobType(Generic[P]):
     retry: RetryPolicy | None = None
     result_ttl: int = 3600
     failure_ttl: int = 30 * DAY
+
+    def runs(self, entry: Callable[P, Any]) -> tuple[str, Callable[..., Any]]:
+        """(name, entry point) for the registry; mypy checks `entry` takes this job type's arguments."""
+        return self.name, entry
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> JobCall:
         """This job with its arguments, ready to enqueue."""

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from gateway.channels.sending import NotConfigured
-from gateway.settings import VAR_DIR, Settings
+from gateway.settings import Settings
 
 KEEP_LINES = 2000
 
 
-def outbox_path() -> Path:
+def outbox_path(settings: Settings) -> Path:
     """Where the development outbox lives."""
-    return VAR_DIR / "outbox.jsonl"
+    return settings.var_path() / "outbox.jsonl"
 
 
 def keep(settings: Settings, provider: str, to: str, text: str, **extra: Any) -> str:
@@ -34,7 +34,7 @@ def keep(settings: Settings, provider: str, to: str, text: str, **extra: Any) ->
     Raises NotConfigured when the development outbox is off (production)."""
     if not settings.dev_outbox:
         raise NotConfigured(f"{provider} is not configured on this gateway (see README: Configure real channels)")
-    path = outbox_path()
+    path = outbox_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     message_id = f"dev-{time.time_ns()}"
     line = json.dumps({"id": message_id, "at": time.time(), "provider": provider, "to": to, "text": text,
@@ -48,9 +48,9 @@ def keep(settings: Settings, provider: str, to: str, text: str, **extra: Any) ->
     return message_id
 
 
-def read(to: str | None = None, since: float = 0.0, limit: int = 200) -> list[dict[str, Any]]:
+def read(settings: Settings, to: str | None = None, since: float = 0.0, limit: int = 200) -> list[dict[str, Any]]:
     """The newest messages (oldest first), optionally only those to `to` and after `since`."""
-    path = outbox_path()
+    path = outbox_path(settings)
     if not path.exists():
         return []
     items = []

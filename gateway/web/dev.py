@@ -32,9 +32,10 @@ providers' variables to send them for real.</p>
 @bp.get("/outbox")
 def outbox() -> Any:
     """The development outbox, as a page or (`?format=json`) as JSON; optionally only to `?to=`."""
-    if not app_state().ctx.settings.dev_outbox:
+    settings = app_state().ctx.settings
+    if not settings.dev_outbox:
         abort(404)
-    items = devsink.read(to=request.args.get("to") or None)
+    items = devsink.read(settings, to=request.args.get("to") or None)
     if request.args.get("format") == "json":
         return jsonify(messages=items)
     return render_template_string(PAGE, items=items)
