@@ -24,7 +24,7 @@ from gateway.channels.line import client as line
 from gateway.channels.telegram import client as telegram
 from i18n.catalog import text as t
 from reports import keys, store
-from reports.centres_file import Center
+from reports.centres_file import Center, MemberRef
 from reports.context import Context
 from reports.enums import Action, DeliveryStatus, NotifyKind, Outcome, ReportStatus
 from reports.models import Delivery, Report, utcnow
@@ -72,7 +72,7 @@ def buttons(secret: str, ticket: str, center: Center) -> list[tuple[str, str]]:
             for a in row]
 
 
-def apply(ctx: Context, ticket: str, action: Action, center_id: str, member: dict[str, str],
+def apply(ctx: Context, ticket: str, action: Action, center_id: str, member: MemberRef,
           surface: str) -> Outcome:
     """Move the case on (new → acknowledged → assigned → closed): DONE, CLOSED (nothing changed) or MISSING."""
     status = action.status
@@ -85,7 +85,7 @@ def apply(ctx: Context, ticket: str, action: Action, center_id: str, member: dic
         if report.status == ReportStatus.CLOSED:
             return Outcome.CLOSED
         report.status = status
-        store.audit(session, str(status), report.id, f"{surface}:{member['role']}:{member['name']}",
+        store.audit(session, str(status), report.id, member.actor(surface),
                     {"action": str(action), "detail": action.detail, "at": utcnow().isoformat()})
         report_id = report.id
     ctx.redis.set(keys.TICKET_STATUS(ticket), str(status), ex=keys.TICKET_STATUS.ttl_s)
@@ -93,14 +93,14 @@ def apply(ctx: Context, ticket: str, action: Action, center_id: str, member: dic
     return Outcome.DONE
 
 
-def done_line(center: Center, member: dict[str, str], action: Action) -> str:
+def done_line(center: Center, member: MemberRef, action: Action) -> str:
     """"Somchai (head): Acknowledge, 14:05" in the centre's language."""
     now = datetime.now(BANGKOK).strftime("%H:%M")
-    return t(center.language, "act_done", name=member["name"] or member["role"], role=member["role"],
+    return t(center.language, "act_done", name=member.shown, role=member.role,
              action=t(center.language, f"act_{action}"), time=now)
 
 
-def apply_action(ctx: Context, ticket: str, action: Action, center_id: str, member: dict[str, str],
+def apply_action(ctx: Context, ticket: str, action: Action, center_id: str, member: MemberRef,
                  origin: dict[str, Any]) -> Outcome:
     """A member's action from a button (the job behind a press): apply it, then show it on every chat alert of
     the case and answer where it was pressed when nothing was changed."""
@@ -116,7 +116,7 @@ def apply_action(ctx: Context, ticket: str, action: Action, center_id: str, memb
     return outcome
 
 
-def announce(ctx: Context, ticket: str, action: Action, center_id: str, member: dict[str, str], surface: str,
+def announce(ctx: Context, ticket: str, action: Action, center_id: str, member: MemberRef, surface: str,
              origin: dict[str, Any] | None = None) -> int:
     """Show who did what on every chat alert of the case: Telegram alerts edited (buttons gone once closed), a
     line in each LINE group (with the press's reply token in its own group). Returns how many were updated."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import asdict
 
 from centres import actions, relay
 from centres.members import JOIN_COMMAND, member_of
@@ -79,10 +78,10 @@ def on_press(ctx: Context, press: ButtonPress) -> str:
         chat = {"chat_id": press.chat, "thread_id": press.thread_id, "user_id": press.user} \
             if press.channel == "telegram" else {"reply_token": press.reply_token, "group": press.chat}
         _once(ctx, f"{press.channel}-press", press.event_id,
-              ASK_PROMPT(press.channel, chat, ticket, center_id, member.ref()))
+              ASK_PROMPT(press.channel, chat, ticket, center_id, member.ref().to_json()))
         return t(center.language, "ask_placeholder")
-    _once(ctx, f"{press.channel}-press", press.event_id, APPLY_ACTION(ticket, str(action), center_id, member.ref(),
-                                                                      origin))
+    _once(ctx, f"{press.channel}-press", press.event_id,
+          APPLY_ACTION(ticket, str(action), center_id, member.ref().to_json(), origin))
     return t(center.language, "act_received")
 
 
@@ -113,7 +112,7 @@ def on_group_text(ctx: Context, msg: GroupText) -> None:
     marker = keys.DEDUP(f"{msg.channel}-ask", msg.event_id)
     if ctx.redis.set(marker, 1, nx=True, ex=ctx.settings.dedup_ttl_s):
         try:
-            ctx.jobs.enqueue(ASK_FROM_GROUP(asdict(window), text[:1000], origin), job_id=job_id)
+            ctx.jobs.enqueue(ASK_FROM_GROUP(window.to_json(), text[:1000], origin), job_id=job_id)
         except Exception:
             ctx.redis.delete(marker)
             raise
@@ -170,5 +169,5 @@ def officer_reply(ctx: Context, center: Center, member: Member, command: Officer
         return t(lang, "status_unknown", ticket=command.ticket)
     if outcome is Outcome.CLOSED:
         return t(lang, "act_not_allowed")
-    ctx.jobs.enqueue(ANNOUNCE(command.ticket, str(command.action), center.id, member.ref(), surface))
+    ctx.jobs.enqueue(ANNOUNCE(command.ticket, str(command.action), center.id, member.ref().to_json(), surface))
     return f"{t(lang, 'act_received')} {command.ticket}: {t(lang, 'act_' + command.action)}"

@@ -32,6 +32,7 @@ from i18n.catalog import text as t
 from i18n.sms import truncate_to_units, utf16_units
 from reporters.outbound import channel_for, queue_message
 from reports import keys, sendonce, store
+from reports.centres_file import MemberRef
 from reports.context import Context
 from reports.enums import DeliveryStatus, NotifyKind, Outcome
 from reports.identity import decrypt_contact
@@ -68,20 +69,29 @@ class AskWindow:
 
     ticket: str
     center: str
-    member: dict[str, str]
+    member: MemberRef
+
+    def to_json(self) -> dict[str, Any]:
+        """The form a job carries."""
+        return {"ticket": self.ticket, "center": self.center, "member": self.member.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AskWindow:
+        """Inverse of `to_json`."""
+        return cls(str(data["ticket"]), str(data["center"]), MemberRef.from_json(data["member"]))
 
 
 def open_question(ctx: Context, surface: str, chat: str, user: str, ticket: str, center_id: str,
-                  member: dict[str, str]) -> None:
+                  member: MemberRef) -> None:
     """Webhook side (Redis only): this member's next message in this group is a question for the reporter."""
-    ctx.redis.set(keys.ASKING(surface, chat, user), json.dumps(asdict(AskWindow(ticket, center_id, member))),
+    ctx.redis.set(keys.ASKING(surface, chat, user), json.dumps(AskWindow(ticket, center_id, member).to_json()),
                   ex=keys.ASKING.ttl_s)
 
 
 def take_question(ctx: Context, surface: str, chat: str, user: str) -> AskWindow | None:
     """The open question window of this member in this group, closed as it is read (one question a press)."""
     raw = ctx.redis.getdel(keys.ASKING(surface, chat, user))
-    return AskWindow(**json.loads(raw)) if raw else None
+    return AskWindow.from_json(json.loads(raw)) if raw else None
 
 
 def prompt_answered(ctx: Context, chat: str, message_id: str) -> dict[str, str] | None:
@@ -91,14 +101,14 @@ def prompt_answered(ctx: Context, chat: str, message_id: str) -> dict[str, str] 
 
 
 def prompt(ctx: Context, surface: str, chat: dict[str, Any], ticket: str, center_id: str,
-           member: dict[str, str]) -> str:
+           member: MemberRef) -> str:
     """Tell the group (in the centre's language) that the member's next message goes to the reporter.
 
     Telegram: a ForceReply message in the alert's topic; LINE: the postback's reply token. A reply to (or a
     quote of) the prompt is remembered as a question for its ticket.
     """
     center = ctx.centers.get(center_id)
-    name = member["name"] or member["role"]
+    name = member.shown
     text = t(center.language, "ask_prompt", name=name, ticket=ticket)
     remembered = json.dumps({"ticket": ticket, "center": center_id})
     if surface == "telegram":
@@ -115,7 +125,7 @@ def prompt(ctx: Context, surface: str, chat: dict[str, Any], ticket: str, center
     return message_id or "replied"
 
 
-def ask(ctx: Context, ticket: str, center_id: str, member: dict[str, str], question: str,
+def ask(ctx: Context, ticket: str, center_id: str, member: MemberRef, question: str,
         reply_to: dict[str, Any]) -> Outcome:
     """Relay `question` to the reporter of `ticket`: ASKED, MISSING (not this centre's case) or NO_CONTACT."""
     with ctx.sessions.begin() as session:
@@ -132,7 +142,7 @@ def ask(ctx: Context, ticket: str, center_id: str, member: dict[str, str], quest
         frame = t(reporter.language, "relay_question", ticket=ticket, question="")
         text = t(reporter.language, "relay_question", ticket=ticket,
                  question=truncate_to_units(question, max(SMS_BUDGET - utf16_units(frame), 20)))
-        store.audit(session, "asked", report.id, f"{reply_to.get('kind')}:{member['role']}:{member['name']}"[:64],
+        store.audit(session, "asked", report.id, member.actor(str(reply_to.get("kind"))),
                     {"chars": len(question)})
         pid, report_id = reporter.id, report.id
     ctx.redis.set(keys.RELAY(pid), PendingQuestion(ticket, report_id, center_id, reply_to).to_json(),
@@ -155,7 +165,7 @@ def asked_text(ctx: Context, center_id: str, ticket: str, outcome: Outcome) -> s
 def ask_from_group(ctx: Context, window: dict[str, Any], question: str, origin: dict[str, Any]) -> str:
     """Relay a question typed in the centre's group after "ask the reporter", then say in the group whether
     it went out."""
-    asked = AskWindow(**window)
+    asked = AskWindow.from_json(window)
     outcome = ask(ctx, asked.ticket, asked.center, asked.member, question, {"kind": origin["surface"]})
     say(ctx, origin, asked_text(ctx, asked.center, asked.ticket, outcome), key=f"asked:{asked.ticket}:{question}")
     return str(outcome)

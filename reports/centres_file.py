@@ -118,6 +118,32 @@ class NotifyTarget:
         return "inbox"
 
 
+@dataclass(frozen=True)
+class MemberRef:
+    """Who acted, as a job carries it and the audit trail names it: a member's name and role."""
+
+    name: str
+    role: str
+
+    @property
+    def shown(self) -> str:
+        """How the group sees them: their name, or their role when the file gives none."""
+        return self.name or self.role
+
+    def actor(self, surface: str) -> str:
+        """The audit trail's actor: `surface:role:name`."""
+        return f"{surface}:{self.role}:{self.name}"[:64]
+
+    def to_json(self) -> dict[str, str]:
+        """The form jobs carry."""
+        return {"name": self.name, "role": self.role}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> MemberRef:
+        """Inverse of `to_json`."""
+        return cls(str(data.get("name") or ""), str(data.get("role") or ""))
+
+
 class Member(_Strict):
     """A member of the district working group (listed in the file, or joined with an invite)."""
 
@@ -128,9 +154,9 @@ class Member(_Strict):
     phone: E164 | None = None
     language: Language | None = None  # for broadcasts; the centre's language when not set
 
-    def ref(self) -> dict[str, str]:
-        """Who acted, as the audit trail and the jobs carry it."""
-        return {"name": self.name, "role": str(self.role)}
+    def ref(self) -> MemberRef:
+        """Who acts, as the audit trail and the jobs carry it."""
+        return MemberRef(self.name, str(self.role))
 
 
 class _CenterModel(_Strict):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from centres import actions, escalation
 from flows.engine import Engine
 from gateway.channels.events import Inbound
+from reports.centres_file import MemberRef
 from reports.context import Context, install
 from reports.enums import Action
 from reports.models import AuditEvent, Report
@@ -94,7 +95,7 @@ def test_an_acknowledged_case_does_not_escalate(ctx: Context, twilio_api: FakeAP
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     report = stored(ctx, DANGER_THA_UTHEN)
     _rid, _step, due = scheduled_args(ctx, report, 1)
-    officer = {"name": "Somsak", "role": "police"}
+    officer = MemberRef("Somsak", "police")
     assert actions.apply(ctx, report.ticket, Action("ack"), "4803", officer, "sms") == "done"
     monkeypatch.setattr(escalation, "clock", lambda: due + 1)
     assert escalation.escalate(ctx, report.id, 1, due) == "acknowledged"
@@ -151,7 +152,7 @@ def test_a_timer_lost_with_redis_is_set_again_by_the_sweeper(ctx: Context, twili
 
     report = stored(ctx, DANGER_THA_UTHEN)
     calm = stored(ctx, DANGER_THA_UTHEN)
-    actions.apply(ctx, calm.ticket, Action("ack"), calm.center_id, {"name": "Somsak", "role": "police"}, "sms")
+    actions.apply(ctx, calm.ticket, Action("ack"), calm.center_id, MemberRef("Somsak", "police"), "sms")
     registry = ScheduledJobRegistry(queue=rq_queue(ctx.redis))
     for r in (report, calm):
         registry.remove(f"escalate-{r.id}-1")  # Redis came back without its scheduled jobs

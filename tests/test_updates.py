@@ -13,6 +13,7 @@ from centres import actions
 from flows.engine import Engine
 from gateway.channels.events import Inbound
 from i18n.catalog import text as t
+from reports.centres_file import MemberRef
 from reports.context import Context
 from reports.enums import Action
 from reports.models import AuditEvent, Report
@@ -22,7 +23,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 
 SMS_PATH = "/2010-04-01/Accounts/"
-OFFICER = {"name": "Somsak", "role": "police"}
+OFFICER = MemberRef("Somsak", "police")
 
 
 def say(ctx: Context, text: str, channel: str = "twilio", address: str = "+66812345678") -> str | None:

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from centres import actions, broadcasts, commands, delivery, escalation, relay, routing
 from gateway.channels.sending import NotConfigured
 from reporters import outbound, privacy, subscriptions, updates
+from reports.centres_file import MemberRef
 from reports.context import current
 from reports.enums import Action
 
@@ -65,13 +66,13 @@ def receipt(channel: str, provider_message_id: str, status: str, error: str) -> 
 @entry
 def apply_action(ticket: str, action: str, center_id: str, member: dict[str, str], origin: dict[str, Any]) -> str:
     """Apply a member's action from a button and show it on the case's alerts."""
-    return str(actions.apply_action(current(), ticket, Action(action), center_id, member, origin))
+    return str(actions.apply_action(current(), ticket, Action(action), center_id, MemberRef.from_json(member), origin))
 
 
 @entry
 def announce(ticket: str, action: str, center_id: str, member: dict[str, str], surface: str) -> int:
     """Show an action taken by SMS (or on the web) on the case's chat alerts."""
-    return actions.announce(current(), ticket, Action(action), center_id, member, surface)
+    return actions.announce(current(), ticket, Action(action), center_id, MemberRef.from_json(member), surface)
 
 
 @entry
@@ -89,7 +90,7 @@ def member_command(command: str, surface: str, account: str, chat: str, argument
 @entry
 def ask_prompt(surface: str, chat: dict[str, Any], ticket: str, center_id: str, member: dict[str, str]) -> str:
     """Post the "ask the reporter" prompt in the group."""
-    return relay.prompt(current(), surface, chat, ticket, center_id, member)
+    return relay.prompt(current(), surface, chat, ticket, center_id, MemberRef.from_json(member))
 
 
 @entry
