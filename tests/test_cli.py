@@ -54,6 +54,21 @@ def test_districts_lists_and_resolves(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["districts", "xyzzy"]) == 1
 
 
+def test_a_closed_pipe_ends_a_listing_quietly() -> None:
+    """`ntswatch districts | head -1`: the reader leaves early; no BrokenPipe traceback."""
+    done = subprocess.run(f"{sys.executable} -m gateway.cli districts | head -1", shell=True,  # noqa: S602
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_bad_values_are_refused_with_their_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["centers", "invite", "--center", "4803", "--role", "coordinator", "--name", "X", "--days", "-5"]) == 2
+    assert "--days" in capsys.readouterr().err
+    assert main(["centers", "invite", "--center", "4803", "--role", "boss", "--name", "X"]) == 2
+    assert "'boss' is not one of" in capsys.readouterr().err
+    assert main(["reports", "--status", "lost"]) == 2
+
+
 def _env_for_stack(tmp_path: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("REDIS_URL", "DATABASE_URL", "TELEGRAM_BOT_TOKEN", "NTS_CENTERS_FILE", "NTS_API_TOKEN",
@@ -143,6 +158,11 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
             time.sleep(0.2)
         else:
             pytest.fail("after kill -9 of the worker and Redis, a report never reached the inbox")
+        # A command in a second terminal reaches the running stack's Redis and database through var/stack.env.
+        second = subprocess.run([sys.executable, "-m", "gateway.cli", "centers", "broadcast", "--center", "4803",
+                                 "--text", "th=ประชุมอาสาวันศุกร์", "--audience", "members"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "queued" in second.stdout, second.stderr[-2000:]
         started_all = descendants(proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
@@ -155,7 +175,8 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
             raise
     text = out.decode(errors="replace")
     assert "Ctrl-C stops everything" in text and "stopped" in text
-    assert "Traceback" not in text, text[-3000:]
+    stopping = text[text.index("stopping:"):]  # (the kill -9 above makes the worker complain; the stop must not)
+    assert "Traceback" not in stopping, stopping[-3000:]
     # Everything it started is gone: nothing answers on the port and no process it started is left.
     with pytest.raises(OSError):
         _get(base + "/healthz")

@@ -44,7 +44,7 @@ class Outgoing:
 
     def to_json(self, encrypt: Any) -> dict[str, Any]:
         """A JSON form for a job, the address encrypted with `encrypt` (identity stays home, even in Redis)."""
-        return {"channel": self.channel, "address": encrypt(self.address), "text": self.text,
+        return {"channel": str(self.channel), "address": encrypt(self.address), "text": self.text,
                 "dedup_key": self.dedup_key, "options": [list(o) for o in self.options],
                 "reply_token": self.reply_token, "extra": self.extra}
 
