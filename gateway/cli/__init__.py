@@ -13,11 +13,12 @@ from collections.abc import Sequence
 
 import click
 
-from gateway.composition import build_context
-from gateway.devstack import load_dev_env
+from gateway.cli import centres, operator, processes
+from gateway.cli.base import cli
 from gateway.settings import SettingsError
 from reports.centres_file import CentersError
-from reports.context import Context, installed
+
+COMMANDS = (centres, operator, processes)  # each registers its commands on `cli` when imported
 
 
 def setup_logging() -> None:
@@ -26,23 +27,6 @@ def setup_logging() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def context() -> Context:
-    """The process's Context: the one already installed (a test, a parent), else built from the environment
-    and the running dev stack's files."""
-    found = installed()
-    if found is not None:
-        return found
-    for key, value in load_dev_env().items():
-        os.environ.setdefault(key, value)
-    return build_context()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-def cli() -> None:
-    """NTS-Mekong Watch reporting gateway: SMS, USSD, Telegram and LINE reports in th/lo/km/en, routed to the
-    border district centres."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +51,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     return int(result) if isinstance(result, int) else 0
 
-
-# Subcommands register themselves on `cli` when imported.
-from gateway.cli import centres, operator, processes  # noqa: E402,F401

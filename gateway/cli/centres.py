@@ -9,7 +9,7 @@ import click
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from gateway.cli import cli, context
+from gateway.cli.base import cli, context
 from reports.enums import Role
 
 

@@ -9,7 +9,7 @@ import os
 import click
 from sqlalchemy import select
 
-from gateway.cli import cli, context
+from gateway.cli.base import cli, context
 from reports.enums import Category, ReportStatus
 from reports.models import Report
 

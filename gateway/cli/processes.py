@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import click
 
-from gateway.cli import cli, context
+from gateway.cli.base import cli, context
 
 
 @cli.command()
