@@ -14,23 +14,28 @@ import hashlib
 import logging
 import re
 
-from centres import actions, relay
+from centres import actions, pins, relay
 from centres.members import JOIN_COMMAND, member_of
 from centres.sms_commands import OfficerCommand, parse_officer_command
 from centres.surfaces import line_origin, telegram_origin
+from flows.language import sender_language
 from gateway.channels.events import ButtonPress, GroupText, Inbound
 from i18n import DEFAULT_LANGUAGE
 from i18n.catalog import text as t
+from i18n.normalize import normalize_text
 from reports import keys
 from reports.centres_file import Center, Member
 from reports.context import Context
 from reports.enums import Action, Outcome
+from reports.identity import cipher
 from reports.queue import ANNOUNCE, APPLY_ACTION, ASK_FROM_GROUP, ASK_PROMPT, MEMBER_COMMAND, REFUSE, JobCall, safe_id
 from reports.tickets import is_valid_ticket
 
 log = logging.getLogger("ntswatch.centres")
 INVITE_COMMAND = re.compile(r"^/invite(?:@\w+)?\s+([A-Za-z]+)\s+(.{1,80})$", re.IGNORECASE)
 BROADCAST_COMMAND = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+LOGIN_COMMAND = re.compile(r"^(?:/login(?:@\w+)?|login|เข้าระบบ|ເຂົ້າລະບົບ|ចូល)[\s.!?]*$", re.IGNORECASE)
+PIN_COMMAND = re.compile(r"^(?:/pin(?:@\w+)?|pin)\s*[:=]?\s*([0-9]{1,12})\s*$", re.IGNORECASE)
 CHAT_APPS = ("telegram", "line")
 
 
@@ -124,14 +129,19 @@ def member_command(ctx: Context, msg: Inbound) -> bool:
     these (then it is a reporter's message)."""
     if msg.channel not in CHAT_APPS:
         return False
-    text = msg.text.strip()
+    text = normalize_text(msg.text).strip()
     join, invite, broadcast = JOIN_COMMAND.match(text), INVITE_COMMAND.match(text), BROADCAST_COMMAND.match(text)
+    pin = PIN_COMMAND.match(text)
     if join is not None:
         command, argument = "join", join.group(1)
     elif invite is not None:
         command, argument = "invite", f"{invite.group(1).lower()} {invite.group(2).strip()}"
     elif broadcast is not None:
         command, argument = "broadcast", (broadcast.group(1) or "").strip()[:1000]
+    elif LOGIN_COMMAND.match(text):
+        command, argument = "login", ""
+    elif pin is not None:  # the PIN travels encrypted: job arguments are stored in Redis and may be logged
+        command, argument = "pin", cipher(ctx.settings.secret_key).encrypt(pin.group(1).encode()).decode()
     else:
         return False
     account = msg.address.split(":", 1)[1]
@@ -141,22 +151,30 @@ def member_command(ctx: Context, msg: Inbound) -> bool:
     return True
 
 
-def officer_of(ctx: Context, msg: Inbound) -> tuple[Center, Member, OfficerCommand] | None:
-    """The centre, member and command of a duty officer's SMS command, or None (then it is a reporter's)."""
-    if not msg.address.startswith("+"):
+def officer_of(ctx: Context, msg: Inbound) -> tuple[Center | None, Member | None, OfficerCommand] | None:
+    """A duty officer's SMS command (the centre and member when the number is one's, else None and None), or
+    None when the message is not shaped as one (then it is a reporter's). Shaped like one from any number, it
+    is answered the same way whether the number belongs to a member or not."""
+    if not msg.address.startswith("+") or not msg.address[1:].isdigit():
+        return None  # not a phone number as a provider delivers one: never an officer
+    command = parse_officer_command(msg.text)
+    if command is None:
         return None
     found = ctx.centers.member_by_phone(msg.address)
-    command = parse_officer_command(msg.text) if found else None
-    if found is None or command is None:
-        return None
-    return found[0], found[1], command
+    return (found[0], found[1], command) if found else (None, None, command)
 
 
-def officer_reply(ctx: Context, center: Center, member: Member, command: OfficerCommand, surface: str) -> str:
-    """Apply a duty officer's SMS command to a case of their own centre; the answer in the centre's language.
+def officer_reply(ctx: Context, center: Center | None, member: Member | None, command: OfficerCommand,
+                  msg: Inbound) -> str:
+    """Apply a duty officer's SMS command to a case of their own centre, after their PIN; the answer.
 
     Officers' commands are few and must be confirmed in the same SMS exchange, so this runs on the request
-    path (a database write), unlike reports, which are queued."""
+    path (a database write), unlike reports, which are queued. A number that is not a member's, a wrong or
+    missing PIN, a blocked number: one answer, in the number's language, that tells nothing about which."""
+    surface = msg.channel
+    pin_ok = pins.verify(ctx, msg.address, command.pin, surface)
+    if center is None or member is None or not pin_ok:
+        return t(sender_language(msg), "officer_refused")
     lang = center.language
     if not is_valid_ticket(command.ticket):
         return t(lang, "status_unknown", ticket=command.ticket)

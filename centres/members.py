@@ -4,14 +4,15 @@ the bot on Telegram or LINE, and their account is bound to the centre and role â
 YAML. Members listed in the centres file keep working; memberships add to them.
 
 Codes are 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX, valid
-INVITE_DAYS, used once; only their SHA-256 is stored.
+1 to 30 days (INVITE_DAYS by default), used once; only their keyed hash (HMAC with NTS_SECRET_KEY) is stored,
+so a copied database cannot be searched for codes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,43 +22,54 @@ from i18n import LANGUAGES
 from reports import store
 from reports.centres_file import Center, Centers, Member, language_or_none
 from reports.enums import Role
+from reports.identity import keyed_hash
 from reports.models import Invite, Membership, utcnow
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 JOIN_COMMAND = re.compile(r"^/?join\s+([A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$", re.IGNORECASE)  # "JOIN 7K2P-9QXD"
 INVITE_DAYS = 7
+MAX_DAYS = 30
+JOINS_PER_CENTRE_DAY = 30
 
 
 class InviteError(ValueError):
     """Why a code cannot be used (unknown, expired, already used) or an invite cannot be made."""
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+def _hash(secret_key: str, code: str) -> str:
+    return keyed_hash(secret_key, "invite", code.replace("-", "").strip().upper())
 
 
-def create_invite(session: Session, center: Center, role: str, name: str, created_by: str,
+def create_invite(session: Session, secret_key: str, center: Center, role: str, name: str, created_by: str,
                   days: int = INVITE_DAYS) -> str:
-    """A new one-time code for `name` to join `center` as `role`."""
+    """A new one-time code for `name` to join `center` as `role`, valid `days` (1 to MAX_DAYS)."""
     if role not in {r.value for r in Role}:
         raise InviteError(f"role must be one of {', '.join(r.value for r in Role)}")
+    if not 1 <= days <= MAX_DAYS:
+        raise InviteError(f"an invite is valid 1 to {MAX_DAYS} days")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
-    session.add(Invite(code_hash=_hash(raw), center_id=center.id, role=role, name=name[:80], created_by=created_by,
-                       expires_at=utcnow() + timedelta(days=days)))
+    session.add(Invite(code_hash=_hash(secret_key, raw), center_id=center.id, role=role, name=name[:80],
+                       created_by=created_by, expires_at=utcnow() + timedelta(days=days)))
     store.audit(session, "invite_created", None, created_by[:64], {"center": center.id, "role": role})
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def redeem(session: Session, code: str, telegram_user_id: int | None = None,
-           line_user_id: str | None = None, language: str | None = None) -> Membership:
-    """Bind the account to the invite's centre and role; raise InviteError when the code cannot be used."""
-    invite = session.execute(select(Invite).where(Invite.code_hash == _hash(code))).scalar_one_or_none()
+def redeem(session: Session, secret_key: str, code: str, telegram_user_id: int | None = None,
+           line_user_id: str | None = None, language: str | None = None,
+           per_day: Callable[[str], int] | None = None) -> Membership:
+    """Bind the account to the invite's centre and role; raise InviteError when the code cannot be used.
+
+    `per_day(centre)` counts this join among the centre's today and returns the count (over
+    JOINS_PER_CENTRE_DAY is refused)."""
+    invite = session.execute(select(Invite).where(Invite.code_hash == _hash(secret_key, code))).scalar_one_or_none()
     if invite is None:
         raise InviteError("unknown")
     if invite.used_at is not None:
         raise InviteError("used")
     if invite.expires_at < utcnow():
         raise InviteError("expired")
+    if per_day is not None and per_day(invite.center_id) > JOINS_PER_CENTRE_DAY:
+        raise InviteError("too many joins today")
     invite.used_at = utcnow()
     member = Membership(center_id=invite.center_id, role=invite.role, name=invite.name,
                         telegram_user_id=telegram_user_id, line_user_id=line_user_id,

@@ -32,7 +32,8 @@ def say(ctx: Context, origin: dict[str, Any], text: str, key: str | None = None)
     surface = origin.get("surface")
     if surface == "telegram":
         return telegram.send(ctx.settings, {"chat_id": origin["chat_id"], "thread_id": origin.get("thread_id"),
-                                            "reply_to": origin.get("reply_to")}, text)
+                                            "reply_to": origin.get("reply_to"),
+                                            "no_preview": origin.get("no_preview")}, text)
     if surface == "line":
         if origin.get("reply_token"):
             try:

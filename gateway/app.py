@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.composition import build_context
 from gateway.settings import Settings
-from gateway.web import api, batch, broadcasts, center, dev, guard, health
+from gateway.web import api, batch, broadcasts, center, dev, guard, health, login
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
 from reports.context import Context
@@ -29,7 +29,7 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
         # cannot pose as another by sending the header itself): https://werkzeug.palletsprojects.com/en/stable/middleware/proxy_fix/
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     app.extensions["ntswatch"] = AppState(ctx)
-    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp):
+    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)

@@ -75,12 +75,12 @@ def _officer(ctx: Context, msg: Inbound, key: str) -> Result | None:
     if cached is not None:
         return Result(Reply(cached, ""), duplicate=True)
     try:
-        answer = centre_events.officer_reply(ctx, *found, surface=msg.channel)
+        answer = centre_events.officer_reply(ctx, *found, msg=msg)
     except Exception:
         ctx.redis.delete(key)  # the provider's retry (if any) tries again
         raise
     ctx.redis.set(key, answer, ex=ctx.settings.dedup_ttl_s)
-    return Result(Reply(answer, found[0].language))
+    return Result(Reply(answer, found[0].language if found[0] else sender_language(msg)))
 
 
 def _limited(ctx: Context, msg: Inbound, profile: dict[str, str], count: int, same: int, key: str) -> Result | None:

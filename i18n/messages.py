@@ -169,6 +169,13 @@ ACTIONS: dict[str, str] = {
         "{name}: your next message here (reply to this one) goes to the reporter of {ticket} as a question, "
         "within 10 minutes. No name or number is shown either way."
     ),
+    # Logging in to the workspace through the bot (centres/logins.py) and officers' PINs (centres/pins.py).
+    "login_link": N_("Your login link (valid 10 minutes, works once): {url}"),
+    "login_refused": N_("Only members of a district centre can log in."),
+    "pin_set": N_("PIN saved. Write it after the ticket in SMS commands, e.g. OK 1234567 PIN. Delete your message."),
+    "pin_bad": N_("A PIN is 4 to 6 digits and not a run like 1234. Send /pin and your PIN."),
+    "pin_no_phone": N_("No phone number is listed for you at the centre. Ask the head or secretary."),
+    "officer_refused": N_("Not accepted. Check the ticket number and your PIN. No PIN yet? Ask the head or secretary."),
     # Broadcasts by the head or secretary (centres/broadcasts.py).
     "bc_queued": N_("Broadcast {id} queued for {count} people ({members} members, {subscribers} villagers)."),
     "bc_refused": N_("Only a centre's head or secretary can send broadcasts."),

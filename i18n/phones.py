@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from i18n.normalize import normalize_text
@@ -34,3 +36,25 @@ def country_language(e164: str) -> str | None:
         if e164.startswith(prefix):
             return lang
     return None
+
+
+_PROVIDER_NUMBER = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def sender_e164(raw: str, country: str = "TH") -> str | None:
+    """A sender number exactly as a provider delivers one, in E.164: `+66…` as it is, or a national number of
+    the gateway's own country (`0812…` from an Android gateway). Anything else — a `whatsapp:` or alphanumeric
+    sender id, a number without its `+`, digits of another script — is not a phone number here, so it can never
+    pass for a duty officer's."""
+    compact = raw.strip().replace(" ", "").replace("-", "")
+    if not compact.isascii() or _PROVIDER_NUMBER.match(compact) is None:
+        return None
+    if not compact.startswith("+") and not compact.startswith("0"):
+        return None
+    try:
+        number = phonenumbers.parse(compact, None if compact.startswith("+") else country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -197,14 +197,28 @@ class _CenterModel(_Strict):
         return checked
 
 
+class _DeskModel(_Strict):
+    """A provincial or national desk: its members read (never act on) the reports of the centres it covers."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    covers: list[str] = Field(min_length=1)  # centre ids, or ["*"] for every centre
+    members: list[Member] = []
+
+
 class _File(_Strict):
     fallback: str
     centers: list[_CenterModel]
+    desks: list[_DeskModel] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> _File:
         seen: dict[str, str] = {}
         ids = [c.id for c in self.centers]
+        for desk in self.desks:
+            unknown = [c for c in desk.covers if c != "*" and c not in ids]
+            if unknown:
+                raise ValueError(f"desk {desk.id!r}: covers unknown centre(s) {', '.join(unknown)}")
         for c in self.centers:
             if ids.count(c.id) > 1:
                 raise ValueError(f"centre {c.id!r}: duplicate id")
@@ -230,6 +244,16 @@ class Center:
     escalation: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Desk:
+    """A provincial or national desk and the centres whose reports its members may read."""
+
+    id: str
+    name: str
+    covers: tuple[str, ...]
+    members: tuple[Member, ...] = ()
+
+
 @dataclass
 class Centers:
     """All centres, with the district → centre map and the fallback for unresolved places."""
@@ -237,6 +261,7 @@ class Centers:
     fallback_id: str
     by_id: dict[str, Center]
     by_district: dict[str, str] = field(default_factory=dict)
+    desks: tuple[Desk, ...] = ()
 
     @property
     def fallback(self) -> Center:
@@ -302,7 +327,9 @@ def parse_centers(data: Any, path: Path = Path("<centres>")) -> Centers:
         by_id[c.id] = Center(c.id, c.name or c.id, c.language, tuple(c.districts), notify, tuple(c.members),
                              {str(k): float(v) for k, v in c.escalation.items()})
         by_district.update(dict.fromkeys(c.districts, c.id))
-    return Centers(parsed.fallback, by_id, by_district)
+    desks = tuple(Desk(d.id, d.name or d.id, tuple(by_id) if "*" in d.covers else tuple(d.covers), tuple(d.members))
+                  for d in parsed.desks)
+    return Centers(parsed.fallback, by_id, by_district, desks)
 
 
 def load_centers(path: Path) -> Centers:

@@ -31,6 +31,12 @@ def pseudonym(secret_key: str, address: str) -> str:
     return "R-" + base64.b32encode(digest).decode()[:10]
 
 
+def keyed_hash(secret_key: str, purpose: str, value: str) -> str:
+    """HMAC-SHA256 of `value` for one `purpose` (invite codes, login codes, API tokens, PINs): only these are
+    stored, and without NTS_SECRET_KEY nobody can test guesses against a copied database."""
+    return hmac.new(_require(secret_key), purpose.encode() + b"\x00" + value.encode(), hashlib.sha256).hexdigest()
+
+
 def _fernet(secret_key: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ntswatch contact encryption").derive(
         _require(secret_key)

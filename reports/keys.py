@@ -72,6 +72,9 @@ BROADCAST_NEXT = KeyFamily("nts:bcast:next", None, "the next free send slot of a
 BROADCAST_RUN = KeyFamily("nts:bcast:run", None, "one worker running a broadcast (TTL: its run budget)")
 BROADCAST_DONE = KeyFamily("nts:bcast:done", 30 * DAY, "a broadcast whose end was audited")
 DIGEST_SENT = KeyFamily("nts:digest", 3 * DAY, "a centre's daily digest sent for a day")
+PIN_FAILS = KeyFamily("nts:pinfail", 3600, "wrong PINs sent from one (hashed) number in the last hour")
+JOIN_FAILS = KeyFamily("nts:joinfail", 3600, "JOIN attempts with a code that did not work, per chat account")
+JOINS = KeyFamily("nts:joins", 86400, "members who joined a centre by invite today")
 SWEEP_LOCK = "nts:sweep:lock"
 RETENTION_LOCK = "nts:retention:lock"
 

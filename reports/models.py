@@ -240,3 +240,60 @@ class BroadcastSend(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None]
+
+
+class LoginCode(Base):
+    """A one-time login link a member asked the bot for (only its keyed hash is kept): valid minutes, used once."""
+
+    __tablename__ = "login_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal: Mapped[dict[str, Any]] = mapped_column(default=dict)  # who it logs in (centres/access.py)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A member's browser session (the cookie holds a random token; only its keyed hash is kept)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public id, shown in the session list
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_key: Mapped[str] = mapped_column(String(96), index=True)
+    principal: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A named API token with scopes over some centres (only its keyed hash is kept; shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the public part of the token
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    centers: Mapped[list[str]] = mapped_column(default=list)  # ["*"]: every centre
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class OfficerPin(Base):
+    """The PIN a duty officer writes after the ticket in an SMS command, per phone (keyed hash, salted)."""
+
+    __tablename__ = "officer_pins"
+
+    phone_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed hash of the E.164 number
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

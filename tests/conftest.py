@@ -263,6 +263,19 @@ def ctx(settings: Settings, redis: Redis) -> Iterator[Context]:
     context.close()
 
 
+OFFICER_PHONE = "+66811112222"  # "Duty officer Somsak", police, Tha Uthen (tests/fixtures/centers.yaml)
+OFFICER_PIN = "4821"
+
+
+@pytest.fixture
+def officer_pin(ctx: Context) -> str:
+    """Duty officer Somsak has set the PIN of his SMS commands."""
+    from centres import pins
+
+    pins.set_pin(ctx, OFFICER_PHONE, OFFICER_PIN, "test")
+    return OFFICER_PIN
+
+
 @pytest.fixture
 def line_ctx(ctx: Context, tmp_path: Path) -> Iterator[Context]:
     """Tha Uthen with a LINE group beside its Telegram topic, and a coordinator (Khun Daeng) on LINE."""

@@ -107,3 +107,11 @@ def is_received_update(text: str) -> bool:
             if re.fullmatch(template.replace("\x00", r"\d+").replace("\x01", ".+"), text):
                 return True
     return False
+
+
+def log_in(ctx: Context, client: Any, principal: Any, base_url: str = "https://gateway.example.org") -> Any:
+    """Open a fresh one-time login link for `principal` (centres.access.Principal) in `client`, as a browser."""
+    from centres import logins
+
+    code = logins.make_login_code(ctx, principal)
+    return client.get(f"/login/{code}", base_url=base_url, headers={"User-Agent": "Mozilla/5.0 (X11) Chrome/156"})

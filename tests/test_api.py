@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,12 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
+from centres.access import Principal
 from flows.engine import Engine
 from gateway.app import create_app
 from gateway.channels.events import Inbound
 from reports.context import Context
 from tests.conftest import API_TOKEN, make_context
-from tests.helpers import run_worker
+from tests.helpers import log_in, run_worker
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -44,6 +44,9 @@ def client(ctx: Context) -> Iterator[FlaskClient]:
 )
 def test_api_requires_the_bearer_token(client: FlaskClient, headers: dict[str, str], status: int) -> None:
     assert client.get("/api/reports", headers=headers).status_code == status
+
+
+BASE = "https://gateway.example.org"
 
 
 def test_list_reports(client: FlaskClient) -> None:
@@ -82,16 +85,14 @@ def test_get_one_report_with_deliveries(client: FlaskClient) -> None:
     assert client.get(f"/api/reports/{ticket}").status_code == 401
 
 
-def test_centre_inbox_lists_alerts_behind_a_login(client: FlaskClient) -> None:
+def test_centre_inbox_lists_alerts_behind_a_login(ctx: Context, client: FlaskClient) -> None:
     assert client.get("/center").status_code == 401
-    basic = {"Authorization": "Basic " + base64.b64encode(f"officer:{API_TOKEN}".encode()).decode()}
-    page = client.get("/center", headers=basic)
+    log_in(ctx, client, Principal("telegram", "222"))  # the head of Chiang Khong (5703)
+    page = client.get("/center", base_url=BASE)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "ท่าอุเทน" in html and "ຢາສູບເຕັມລົດ" in html
+    assert "ຢາສູບເຕັມລົດ" in html and "เห็นเรือขนของข้ามโขง" not in html  # only their centre's alerts
     assert page.headers["X-Frame-Options"] == "DENY" and "default-src 'none'" in page.headers["Content-Security-Policy"]
-    only = client.get("/center?center=5703", headers=basic).get_data(as_text=True)
-    assert "ຢາສູບເຕັມລົດ" in only and "เห็นเรือขนของข้ามโขง" not in only
 
 
 def test_inbox_escapes_what_reporters_wrote(ctx: Context) -> None:
@@ -99,9 +100,9 @@ def test_inbox_escapes_what_reporters_wrote(ctx: Context) -> None:
     engine.handle(Inbound("twilio", "SM-xss", "+66812345600", "แจ้ง ยาเสพติด ท่าอุเทน <script>alert(1)</script>",
                           datetime.now(UTC)))
     run_worker(ctx.redis)
-    basic = {"Authorization": "Basic " + base64.b64encode(f"x:{API_TOKEN}".encode()).decode()}
     with create_app(context=ctx).test_client() as c:
-        html = c.get("/center", headers=basic).get_data(as_text=True)
+        log_in(ctx, c, Principal("telegram", "111"))  # the head of Tha Uthen
+        html = c.get("/center", base_url=BASE).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 

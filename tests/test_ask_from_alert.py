@@ -26,7 +26,7 @@ from gateway.intake import accept
 from i18n.catalog import text as t
 from reports.context import Context
 from reports.models import AuditEvent, Delivery
-from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET, TELEGRAM_WEBHOOK_SECRET
+from tests.conftest import LINE_GROUP, LINE_MEMBER, LINE_SECRET, OFFICER_PIN, TELEGRAM_WEBHOOK_SECRET
 from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
@@ -188,11 +188,11 @@ def test_a_forgotten_reporter_cannot_be_asked_and_the_group_hears_why(client: Fl
     assert not any("ยังอยู่ไหม" in s for s in sms_to(twilio_api, VILLAGER))
 
 
-def test_an_sms_question_is_answered_to_the_phone_and_the_alert_thread_once(ctx: Context, telegram: FakeTelegram,
-                                                                            twilio_api: FakeAPI) -> None:
+def test_an_sms_question_is_answered_to_the_phone_and_the_alert_thread_once(
+        ctx: Context, telegram: FakeTelegram, twilio_api: FakeAPI, officer_pin: str) -> None:
     ticket, alert_id = reported(ctx)
     officer = Engine.for_context(ctx)
-    assert accept(ctx, officer, Inbound("twilio", "SMq1", OFFICER_PHONE, f"ASK {ticket} how many people?",
+    assert accept(ctx, officer, Inbound("twilio", "SMq1", OFFICER_PHONE, f"ASK {ticket} {OFFICER_PIN} how many people?",
                                         datetime.now(UTC))).text == t("th", "act_asked", ticket=ticket)
     run_worker(ctx.redis)
     raw = ctx.redis.get(next(iter(ctx.redis.scan_iter("nts:relay:*"))))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
@@ -80,7 +79,7 @@ def _env_for_stack(tmp_path: Path, port: int) -> dict[str, str]:
 def _get(url: str, auth: str | None = None) -> tuple[int, str]:
     req = urllib.request.Request(url)
     if auth:
-        req.add_header("Authorization", "Basic " + base64.b64encode(f"x:{auth}".encode()).decode())
+        req.add_header("Authorization", f"Bearer {auth}")
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, resp.read().decode()
@@ -137,8 +136,8 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         status, reply = post_sms(base + "/webhooks/twilio/sms", secrets["TWILIO_AUTH_TOKEN"], "+66812345678",
                                  "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
         assert status == 200 and "เลขที่" in reply
-        for _ in range(100):  # the worker process picks the report up and fills the inbox
-            status, page = _get(base + "/center?center=4803", auth=secrets["NTS_API_TOKEN"])
+        for _ in range(100):  # the worker process picks the report up and stores it
+            status, page = _get(base + "/api/reports?center=4803", auth=secrets["NTS_API_TOKEN"])
             if "เห็นเรือขนของข้ามโขง" in page:
                 break
             time.sleep(0.2)
@@ -152,7 +151,7 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
                                  "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง")
         assert status == 200  # a ticket, or "received, we will reply soon" from the spool while Redis restarts
         for _ in range(150):
-            status, page = _get(base + "/center?center=4803", auth=secrets["NTS_API_TOKEN"])
+            status, page = _get(base + "/api/reports?center=4803", auth=secrets["NTS_API_TOKEN"])
             if "รถตู้สองคันจอดริมโขง" in page:
                 break
             time.sleep(0.2)

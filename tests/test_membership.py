@@ -93,7 +93,7 @@ def test_the_head_invites_from_the_bot_and_a_stranger_cannot(client: FlaskClient
 
 def test_an_expired_code_is_refused(client: FlaskClient, ctx: Context, telegram: FakeTelegram) -> None:
     with ctx.sessions.begin() as s:
-        code = create_invite(s, ctx.centers.by_id["4803"], "police", "Late", "test")
+        code = create_invite(s, ctx.settings.secret_key, ctx.centers.by_id["4803"], "police", "Late", "test")
     with ctx.sessions.begin() as s:
         for invite in s.query(Invite):
             invite.expires_at = datetime.now(UTC) - timedelta(minutes=1)
@@ -104,7 +104,7 @@ def test_an_expired_code_is_refused(client: FlaskClient, ctx: Context, telegram:
 
 def test_join_on_line(client: FlaskClient, ctx: Context, line_api: FakeAPI) -> None:
     with ctx.sessions.begin() as s:
-        code = create_invite(s, ctx.centers.by_id["4801"], "coordinator", "Khamla", "test")
+        code = create_invite(s, ctx.settings.secret_key, ctx.centers.by_id["4801"], "coordinator", "Khamla", "test")
     user = "U" + "c" * 32
     body = json.dumps({"destination": "U" + "0" * 32, "events": [{
         "type": "message", "mode": "active", "timestamp": 1, "webhookEventId": "01JOIN", "replyToken": "rJOIN",
@@ -140,3 +140,23 @@ def test_a_member_who_joined_reads_broadcasts_in_their_apps_language(client: Fla
     run_worker(ctx.redis)
     assert said_to(telegram, NEW_MEMBER)[-1] == "📢 ປະຊຸມວັນສຸກ"
     assert said_to(telegram, HEAD)[-1] == "📢 ประชุมวันศุกร์"  # the centres file's head: the centre's language
+
+
+def test_invite_codes_are_kept_as_keyed_hashes(ctx: Context) -> None:
+    with ctx.sessions.begin() as s:
+        code = create_invite(s, ctx.settings.secret_key, ctx.centers.by_id["4803"], "police", "Keyed", "test")
+    with ctx.sessions() as s:
+        stored = s.query(Invite).one().code_hash
+    assert stored != hashlib.sha256(code.replace("-", "").encode()).hexdigest()  # not guessable without the key
+
+
+def test_guessing_codes_is_cut_off_per_account(client: FlaskClient, ctx: Context, telegram: FakeTelegram) -> None:
+    with ctx.sessions.begin() as s:
+        code = create_invite(s, ctx.settings.secret_key, ctx.centers.by_id["4803"], "police", "Guess", "test")
+    for n in range(5):
+        tg(client, 777000666, f"JOIN ABCD-EF{n}{n}", 7100 + n)
+    tg(client, 777000666, f"JOIN {code}", 7200)  # the right code, after five wrong ones: refused for an hour
+    tg(client, 777000777, f"JOIN {code}", 7201)  # another account is not held back
+    run_worker(ctx.redis)
+    assert said_to(telegram, 777000666) == [t("th", "join_failed")] * 6
+    assert said_to(telegram, 777000777)[0].startswith(t("th", "join_ok", name="Guess", role="x", center="y")[:5])

@@ -14,6 +14,7 @@ from gateway.intake import accept
 from i18n.catalog import text as t
 from reports.context import Context
 from reports.models import AuditEvent
+from tests.conftest import OFFICER_PIN
 from tests.fakes.http_api import FakeAPI
 from tests.helpers import run_worker
 
@@ -40,9 +41,9 @@ def reported(ctx: Context) -> str:
     return next(w for w in reply.split() if w.isdigit() and len(w) >= 6)
 
 
-def test_question_and_answer_go_both_ways_without_numbers(ctx: Context, twilio_api: FakeAPI) -> None:
+def test_question_and_answer_go_both_ways_without_numbers(ctx: Context, twilio_api: FakeAPI, officer_pin: str) -> None:
     ticket = reported(ctx)
-    assert sms(ctx, OFFICER, f"ถาม {ticket} มีคนในรถกี่คน") == t("th", "act_asked", ticket=ticket)
+    assert sms(ctx, OFFICER, f"ถาม {ticket} {OFFICER_PIN} มีคนในรถกี่คน") == t("th", "act_asked", ticket=ticket)
     run_worker(ctx.redis)
     (question,) = texts_to(twilio_api, VILLAGER)
     assert question == t("th", "relay_question", ticket=ticket, question="มีคนในรถกี่คน")
@@ -60,9 +61,9 @@ def test_question_and_answer_go_both_ways_without_numbers(ctx: Context, twilio_a
         "reporter:R-")
 
 
-def test_a_report_in_progress_is_not_taken_for_an_answer(ctx: Context, twilio_api: FakeAPI) -> None:
+def test_a_report_in_progress_is_not_taken_for_an_answer(ctx: Context, twilio_api: FakeAPI, officer_pin: str) -> None:
     ticket = reported(ctx)
-    sms(ctx, OFFICER, f"ASK {ticket} how many?")
+    sms(ctx, OFFICER, f"ASK {ticket} {OFFICER_PIN} how many?")
     run_worker(ctx.redis)
     assert sms(ctx, VILLAGER, "แจ้ง") == t("th", "ask_category")  # a new report starts
     assert sms(ctx, VILLAGER, "2") == t("th", "ask_place")  # and its answers stay in it
@@ -70,12 +71,12 @@ def test_a_report_in_progress_is_not_taken_for_an_answer(ctx: Context, twilio_ap
     assert texts_to(twilio_api, OFFICER) == []
 
 
-def test_a_stranger_cannot_ask_and_a_forgotten_reporter_cannot_be_reached(ctx: Context,
-                                                                          twilio_api: FakeAPI) -> None:
+def test_a_stranger_cannot_ask_and_a_forgotten_reporter_cannot_be_reached(
+        ctx: Context, twilio_api: FakeAPI, officer_pin: str) -> None:
     ticket = reported(ctx)
-    assert sms(ctx, "+66899998888", f"ASK {ticket} who are you?") != t("th", "act_asked", ticket=ticket)
+    assert sms(ctx, "+66899998888", f"ASK {ticket} {OFFICER_PIN} who are you?") != t("th", "act_asked", ticket=ticket)
     sms(ctx, VILLAGER, "ลบข้อมูล")
     run_worker(ctx.redis)
-    assert sms(ctx, OFFICER, f"ASK {ticket} how many?") == t("th", "act_no_contact", ticket=ticket)
+    assert sms(ctx, OFFICER, f"ASK {ticket} {OFFICER_PIN} how many?") == t("th", "act_no_contact", ticket=ticket)
     run_worker(ctx.redis)
     assert texts_to(twilio_api, VILLAGER) == []

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import click
 
-from gateway.cli import centres, operator, processes
+from gateway.cli import accounts, centres, operator, processes
 from gateway.cli.base import cli
 from gateway.settings import SettingsError
 from reports.centres_file import CentersError
 
-COMMANDS = (centres, operator, processes)  # each registers its commands on `cli` when imported
+COMMANDS = (accounts, centres, operator, processes)  # each registers its commands on `cli` when imported
 
 
 def setup_logging() -> None:

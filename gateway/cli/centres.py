@@ -33,7 +33,7 @@ def centers_invite(center: str, role: str, name: str, days: int) -> int:
         raise click.BadParameter(f"no centre {center!r} in {ctx.settings.centers_path()}", param_hint="--center")
     try:
         with ctx.sessions.begin() as session:
-            code = create_invite(session, found, role, name, "cli", days)
+            code = create_invite(session, ctx.settings.secret_key, found, role, name, "cli", days)
     except InviteError as exc:
         raise click.BadParameter(str(exc)) from None
     click.echo(f"{code}  ({name}, {role}, {found.name}; valid {days} days, once)\n"

@@ -1,4 +1,5 @@
-"""The reports API: `GET /api/reports`, `GET /api/reports/<ticket>` (bearer token). No contact data, ever."""
+"""The reports API: `GET /api/reports`, `GET /api/reports/<ticket>` (a token with `reports:read`; only its
+centres' reports, others answer 404). No contact data, ever. Every read is audited with the token's name."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import func, select
 
-from gateway.web.auth import require_bearer
+from gateway.web.auth import grant, require_token
 from gateway.web.state import app_state
+from reports import store
 from reports.models import Delivery, Report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -56,11 +58,13 @@ def _bad(message: str) -> tuple[Response, int]:
 
 
 @bp.get("/reports")
-@require_bearer
+@require_token("reports:read")
 def list_reports() -> Any:
     """Newest first; filters: district, center, category, status, since (ISO time); limit ≤ 200, offset."""
-    query = select(Report)
-    count = select(func.count()).select_from(Report)
+    ctx = app_state().ctx
+    mine = grant().centres_in(list(ctx.centers.by_id))
+    query = select(Report).where(Report.center_id.in_(mine))
+    count = select(func.count()).select_from(Report).where(Report.center_id.in_(mine))
     for field in ("district_code", "center_id", "category", "status"):
         value = request.args.get(field.replace("_code", "").replace("_id", "")) or request.args.get(field)
         if value:
@@ -83,20 +87,22 @@ def list_reports() -> Any:
         return _bad("limit and offset must be whole numbers")
     if limit < 1 or offset < 0:
         return _bad("limit must be ≥ 1 and offset ≥ 0")
-    with app_state().ctx.sessions() as session:
+    with ctx.sessions.begin() as session:
         total = session.execute(count).scalar_one()
         rows = session.execute(query.order_by(Report.created_at.desc()).limit(limit).offset(offset)).scalars()
         reports = [report_json(r) for r in rows]
+        store.audit(session, "listed", None, grant().actor, {"count": len(reports), "total": total})
     return jsonify(reports=reports, total=total, limit=limit, offset=offset)
 
 
 @bp.get("/reports/<ticket>")
-@require_bearer
+@require_token("reports:read")
 def get_report(ticket: str) -> Any:
-    """One report by ticket, with its deliveries."""
-    with app_state().ctx.sessions() as session:
-        report = session.execute(select(Report).where(Report.ticket == ticket)).scalar_one_or_none()
-        if report is None:
-            return jsonify(error=f"no report with ticket {ticket}"), 404
+    """One report by ticket, with its deliveries (another centre's: 404, as if there were none)."""
+    with app_state().ctx.sessions.begin() as session:
+        report = session.execute(select(Report).where(Report.ticket == ticket[:16])).scalar_one_or_none()
+        if report is None or not grant().allows("reports:read", report.center_id):
+            return jsonify(error=f"no report with ticket {ticket[:16]}"), 404
         deliveries = list(session.execute(select(Delivery).where(Delivery.report_id == report.id)).scalars())
+        store.audit(session, "read", report.id, grant().actor, {"via": "api"})
         return jsonify(report_json(report, deliveries))

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from flows.submit import allocate_ticket, open_transaction, queue_report
-from gateway.web.auth import require_bearer
+from gateway.web.auth import grant, require_token
 from gateway.web.state import app_state
 from i18n import LANGUAGES
 from i18n.normalize import be_to_ce, normalize_text
@@ -68,7 +68,7 @@ def _when_code(occurred: datetime | None, given: Any) -> str:
     return "now" if age < 3600 else "today" if age < 86400 else "earlier"
 
 
-def _draft(item: Any, device: str) -> ReportDraft:
+def _draft(item: Any, device: str, collector: str) -> ReportDraft:
     """Validate one item and build the same draft the conversation engine queues (without its ticket)."""
     ctx = app_state().ctx
     if not isinstance(item, dict):
@@ -114,7 +114,7 @@ def _draft(item: Any, device: str) -> ReportDraft:
         channel=Channel.OFFLINE, language=language, category=category, place_text=place_text,
         place=place.as_dict() if place else None, location=location, when=_when_code(occurred, item.get("when")),
         details=details, messages=[{"id": f"offline:{client_id}", "text": details[:2000], "at": time.time()}],
-        received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=client_id)
+        received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=client_id, collected_by=collector)
 
 
 def _claim(redis: Any, key: str) -> bool:
@@ -130,7 +130,7 @@ def _claim(redis: Any, key: str) -> bool:
 
 
 @bp.post("/reports")
-@require_bearer
+@require_token("reports:upload")
 def upload() -> Any:
     """Accept a batch: `{"device_id": "...", "reports": [{client_id, category, place|location, ...}]}`."""
     ctx = app_state().ctx
@@ -144,11 +144,12 @@ def upload() -> Any:
     if len(items) > MAX_ITEMS:
         return jsonify(error=f"at most {MAX_ITEMS} reports per batch"), 413
     device = str(body.get("device_id") or "unknown")[:64]
+    collector = grant().actor
     checked: list[tuple[int, Any, ReportDraft | str]] = []
     for index, item in enumerate(items):  # every item checked before any is queued
         client_id = item.get("client_id") if isinstance(item, dict) else None
         try:
-            checked.append((index, client_id, _draft(item, device)))
+            checked.append((index, client_id, _draft(item, device, collector)))
         except ItemError as exc:
             checked.append((index, client_id, str(exc)))
     results = []

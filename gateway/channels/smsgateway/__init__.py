@@ -39,7 +39,7 @@ from gateway.channels.base import (
 from gateway.channels.events import Inbound, Receipt, Result
 from gateway.channels.sending import Outgoing
 from gateway.channels.smsgateway import client
-from i18n.phones import to_e164
+from i18n.phones import sender_e164
 from reports.identity import decrypt_contact, encrypt_contact
 from reports.keys import SMSSYNC_OUTBOX
 
@@ -98,10 +98,10 @@ def _decode_json(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _address(raw: Any) -> str:
+def _address(raw: Any, country: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise BadRequest("sender phone number missing")
-    return to_e164(raw) or raw.strip()
+    return sender_e164(raw, country) or raw.strip()
 
 
 def _text(raw: Any) -> str:
@@ -127,7 +127,8 @@ def parse(cc: ChannelContext, req: WebRequest, decoded: dict[str, Any]) -> Parse
                               response=_json({"ok": True}), extra={"event": event})
         if event != "sms:received":
             return Parsed(response=_json({"ok": True, "ignored": event}), extra={"event": event})
-        msg = Inbound(CHANNEL, f"sgw:{envelope_id}", _address(payload.get("phoneNumber")),
+        sender = _address(payload.get("phoneNumber"), cc.settings.default_country)
+        msg = Inbound(CHANNEL, f"sgw:{envelope_id}", sender,
                       _text(payload.get("message")), datetime.now(UTC))
         return Parsed([msg], extra={"kind": "webhook"})
     params = decoded["params"]
@@ -145,7 +146,8 @@ def parse(cc: ChannelContext, req: WebRequest, decoded: dict[str, Any]) -> Parse
             raise BadRequest(f"missing field {field!r}")
     provider_id = params.get("message_id") or hashlib.sha256(
         f"{params['from']}|{params.get('sent_timestamp', '')}|{params['message']}".encode()).hexdigest()[:32]
-    msg = Inbound(CHANNEL, f"sync:{provider_id}", _address(params["from"]), _text(params["message"]),
+    sender = _address(params["from"], cc.settings.default_country)
+    msg = Inbound(CHANNEL, f"sync:{provider_id}", sender, _text(params["message"]),
                   datetime.now(UTC))
     return Parsed([msg], extra={"kind": "smssync", "secret": params["secret"]})
 

@@ -103,6 +103,8 @@ def message_params(target: dict[str, Any], text: str) -> dict[str, Any]:
     """sendMessage's parameters for `target` ({chat_id, thread_id?, reply_markup?, reply_to?, mention?})."""
     params: dict[str, Any] = {"chat_id": target["chat_id"], "text": text[:MAX_TEXT],
                               "message_thread_id": target.get("thread_id"), "reply_markup": target.get("reply_markup")}
+    if target.get("no_preview"):  # a one-time link: Telegram's preview fetch must not spend it
+        params["link_preview_options"] = {"is_disabled": True}
     if target.get("reply_to"):  # a reply in the alert's thread; sent anyway if that message was deleted
         params["reply_parameters"] = {"message_id": target["reply_to"], "allow_sending_without_reply": True}
     mention = target.get("mention")

@@ -27,7 +27,7 @@ from gateway.channels.base import (
 from gateway.channels.events import Inbound, Receipt, Result
 from gateway.channels.sending import Outgoing
 from gateway.channels.twilio_sms import client
-from i18n.phones import to_e164
+from i18n.phones import sender_e164
 
 CHANNEL = "twilio"
 REQUIRED = ("MessageSid", "From", "Body")
@@ -57,10 +57,10 @@ def verify(cc: ChannelContext, req: WebRequest) -> dict[str, str]:
 
 def parse(cc: ChannelContext, req: WebRequest, params: dict[str, str]) -> Parsed:
     """The inbound SMS of a verified webhook."""
-    return Parsed([parse_params(params)])
+    return Parsed([parse_params(params, cc.settings.default_country)])
 
 
-def parse_params(params: dict[str, str]) -> Inbound:
+def parse_params(params: dict[str, str], country: str = "TH") -> Inbound:
     """The inbound message of a verified Twilio webhook."""
     missing = [k for k in REQUIRED if k not in params]
     if missing:
@@ -71,7 +71,7 @@ def parse_params(params: dict[str, str]) -> Inbound:
     body = params["Body"]
     if len(body) > MAX_BODY_CHARS:
         raise BadRequest(f"Body longer than {MAX_BODY_CHARS} characters")
-    address = to_e164(params["From"]) or params["From"].strip()
+    address = sender_e164(params["From"], country) or params["From"].strip()
     if not address:
         raise BadRequest("From is empty")
     location = None

@@ -35,7 +35,7 @@ from gateway.channels.base import (
 )
 from gateway.channels.events import Inbound, Reply, Result
 from i18n.catalog import text as t
-from i18n.phones import to_e164
+from i18n.phones import sender_e164
 from i18n.sms import is_gsm7, truncate_to_units, utf16_units
 from reports.keys import USSD_SESSION
 
@@ -103,7 +103,7 @@ def _save(cc: ChannelContext, session_id: str, session: dict[str, Any]) -> None:
 def parse(cc: ChannelContext, req: WebRequest, params: dict[str, str]) -> Parsed:
     """The reporter's answer as an Inbound, or a screen answered here (paging, a repeated hop)."""
     session_id, text = params["sessionId"], params["text"]
-    address = to_e164(params["phoneNumber"]) or params["phoneNumber"].strip()
+    address = sender_e164(params["phoneNumber"], cc.settings.default_country) or params["phoneNumber"].strip()
     if not address:
         raise BadRequest("phoneNumber is empty")
     hop = hashlib.sha256(text.encode()).hexdigest()[:16]  # stable across processes, unlike hash()
