@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PO     := $(wildcard i18n/locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install catalogs run test lint typecheck layers pytest messages flows-check bench chaos clean
+.PHONY: install browser catalogs run test lint typecheck layers pytest messages flows-check bench chaos clean
 
 install: $(STAMP)
 
@@ -15,6 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
+
+# The browser tests drive Debian's Chromium (no browser download); fonts so that Thai, Lao and Khmer screenshots
+# read as a person sees them. Installed once, when missing, as root or through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and the Thai/Lao/Khmer fonts for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    chromium fonts-noto-core fonts-thai-tlwg fonts-noto-color-emoji >/dev/null; }
 
 # Compiled catalogs are build output (not committed); pybabel is Babel's own CLI.
 i18n/locales/%/LC_MESSAGES/messages.mo: i18n/locales/%/LC_MESSAGES/messages.po $(STAMP)
@@ -43,13 +52,13 @@ layers: install
 	$(BIN)/lint-imports --no-cache
 
 # Every core, each xdist worker with its own Redis; PYTEST_ARGS passes more (e.g. -m 'not system').
-pytest: install catalogs
+pytest: install browser catalogs
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 flows-check: install catalogs
 	$(BIN)/ntswatch flows check
 
-test: install catalogs
+test: install browser catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
@@ -66,4 +75,4 @@ chaos: install catalogs
 	$(BIN)/python -m bench.chaos --runs 3
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache $(MO)
+	rm -rf $(VENV) var test-artifacts .mypy_cache .pytest_cache .ruff_cache $(MO)

@@ -124,13 +124,16 @@ def scope(ctx: Context, principal: Principal) -> Scope:
 
 
 def member_principal(ctx: Context, center_id: str, name: str) -> Principal | None:
-    """The principal of the member called `name` in centre `center_id` (for an operator's login link): their chat
-    account when the centres file or an invite gives one, so the link opens every centre they belong to."""
+    """The principal of the member called `name` in centre (or desk) `center_id`, for an operator's login link:
+    their chat account when the centres file or an invite gives one, so the link opens every centre they belong
+    to."""
+    desk = next((d for d in ctx.centers.desks if d.id == center_id), None)
     center = ctx.centers.by_id.get(center_id)
-    if center is None:
+    if center is None and desk is None:
         return None
-    found = next((m for m in center.members if m.name == name), None)
-    if found is None:
+    listed = center.members if center is not None else desk.members if desk is not None else ()
+    found = next((m for m in listed if m.name == name), None)
+    if found is None and center is not None:
         with ctx.sessions() as session:
             row = session.execute(select(Membership).where(Membership.center_id == center_id,
                                                            Membership.name == name).limit(1)).scalar()
@@ -138,6 +141,8 @@ def member_principal(ctx: Context, center_id: str, name: str) -> Principal | Non
             return None
         found = Member(role=row.role, name=row.name, telegram_user_id=row.telegram_user_id,
                        line_user_id=row.line_user_id)
+    if found is None:
+        return None
     if found.telegram_user_id is not None:
         return Principal("telegram", str(found.telegram_user_id), found.name)
     if found.line_user_id:

@@ -214,9 +214,10 @@ def run_stack() -> int:
         print(f"""
 NTS-Mekong Watch gateway is running ({', '.join(n for n, _ in procs)}).
   health        http://{bind}/healthz   readiness http://{bind}/readyz   metrics http://{bind}/metrics
-  centre inbox  http://{bind}/center    (any user name, password = NTS_API_TOKEN in var/dev.env)
+  workspace     .venv/bin/ntswatch accounts login-link --center 4803 --member "Demo secretary"
+                (prints a one-time login link to http://{bind}/center; members send /login to the bot)
   dev outbox    http://{bind}/dev/outbox (what would have been sent: updates, alerts, questions)
-  reports API   curl -H "Authorization: Bearer $NTS_API_TOKEN" http://{bind}/api/reports
+  reports API   curl -H "Authorization: Bearer $NTS_API_TOKEN" http://{bind}/api/reports   (operator's token)
   try it        .venv/bin/ntswatch simulate --lang th     (chat as a villager over signed Twilio webhooks)
 Ctrl-C stops everything.""", flush=True)
     code = 0
