@@ -135,3 +135,118 @@ def test_any_conversation_keeps_every_reply_within_two_sms(ctx: Context, message
     for n, text in enumerate(messages):
         reply = engine.handle(Inbound("twilio", f"SMp{n}", "+66812345678", text, datetime.now(UTC)))
         assert sms_size(reply.text).parts <= 2, reply.text
+
+
+# -- every endpoint, authenticated as its caller would be, with real payloads bent out of shape -------------------
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [here]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*here, key))
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            found += _paths(inner, (*here, n))
+    return found
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replace(value[path[0]], path[1:], new)
+    return copy
+
+
+@st.composite
+def bent(draw: st.DrawFn, payload: Any) -> Any:
+    """A captured payload with one to three of its nested values (or keys' values) replaced by any JSON."""
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(payload)))
+        payload = _replace(payload, path, draw(st.one_of(JSONISH, st.floats(), st.integers(-2**70, 2**70))))
+    return payload
+
+
+def _fixture(channel: str, name: str) -> Any:
+    root = Path(__file__).parent.parent / "gateway" / "channels" / channel / "fixtures"
+    return json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
+
+
+BATCH = {"device_id": "tablet-1", "reports": [
+    {"client_id": "c-1", "category": "drugs", "place": "ท่าอุเทน", "when": "now", "details": "เรือ",
+     "occurred_at": "2026-12-01T22:00:00+07:00", "location": {"lat": 17.5, "lon": 104.6},
+     "reporter_phone": "0812345678"}]}
+BROADCAST = {"center": "4803", "template": "training", "values": {"date": "2026-12-05", "place": "วัด"},
+             "text": {"th": "ประชุม", "lo": "ປະຊຸມ"}, "audience": "members"}
+ENDPOINTS = {  # name -> (path, captured payload)
+    "line": ("/webhooks/line", _fixture("line", "message__one_line_th")),
+    "line postback": ("/webhooks/line", _fixture("line", "postback__category_2")),
+    "telegram photo": ("/webhooks/telegram", _fixture("telegram", "message__photo_with_caption")),
+    "telegram button": ("/webhooks/telegram", _fixture("telegram", "callback__category_2")),
+    "android gateway": ("/webhooks/smsgateway", _fixture("smsgateway", "webhook__sms_received_th")),
+    "android delivery report": ("/webhooks/smsgateway", _fixture("smsgateway", "webhook__sms_failed")),
+    "batch upload": ("/api/reports", BATCH),
+    "broadcast": ("/api/broadcasts", BROADCAST),
+}
+
+
+def _signed(name: str, body: bytes) -> dict[str, str]:
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    from tests.conftest import API_TOKEN, LINE_SECRET, SMSGATEWAY_SECRET, TELEGRAM_WEBHOOK_SECRET
+
+    if name.startswith("line"):
+        return {"X-Line-Signature": base64.b64encode(hmac.new(LINE_SECRET.encode(), body, hashlib.sha256)
+                                                     .digest()).decode()}
+    if name.startswith("telegram"):
+        return {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET}
+    if name.startswith("android"):
+        stamp = str(int(time.time()))
+        return {"X-Timestamp": stamp,
+                "X-Signature": hmac.new(SMSGATEWAY_SECRET.encode(), body + stamp.encode(), hashlib.sha256).hexdigest()}
+    return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+def test_any_bent_payload_signed_as_its_caller_never_gets_a_5xx(ctx: Context, name: str) -> None:
+    path, payload = ENDPOINTS[name]
+    app = create_app(context=ctx).test_client()
+
+    @FAST
+    @given(body=bent(payload))
+    def check(body: Any) -> None:
+        raw = json.dumps(body, ensure_ascii=False, allow_nan=True).encode()
+        resp = app.post(path, data=raw, content_type="application/json", headers=_signed(name, raw),
+                        environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        assert resp.status_code < 500, (resp.status_code, resp.get_data(as_text=True)[:300])
+
+    check()
+
+
+@FAST
+@given(fields=st.dictionaries(st.sampled_from(["sessionId", "serviceCode", "phoneNumber", "text", "networkCode"]),
+                              WIRE_TEXT, max_size=5))
+def test_any_ussd_form_with_the_secret_never_gets_a_5xx(client: FlaskClient, fields: dict[str, str]) -> None:
+    from tests.conftest import USSD_SECRET
+
+    resp = client.post("/webhooks/ussd", data=urlencode(fields), content_type="application/x-www-form-urlencoded",
+                       headers={"X-USSD-Secret": USSD_SECRET})
+    assert resp.status_code < 500
+
+
+@FAST
+@given(query=st.dictionaries(st.sampled_from(["limit", "offset", "since", "center", "district", "category",
+                                              "status", "x"]), WIRE_TEXT, max_size=4),
+       ticket=WIRE_TEXT.filter(lambda s: "/" not in s and s not in ("", ".", "..")))
+def test_any_query_to_the_reading_endpoints_never_gets_a_5xx(client: FlaskClient, query: dict[str, str],
+                                                             ticket: str) -> None:
+    from urllib.parse import quote
+
+    from tests.conftest import API_TOKEN
+
+    bearer = {"Authorization": f"Bearer {API_TOKEN}"}
+    for path in (f"/api/reports?{urlencode(query)}", f"/api/reports/{quote(ticket)}", f"/login/{quote(ticket)}",
+                 f"/api/broadcasts/{quote(ticket)}", f"/center?{urlencode(query)}"):
+        assert client.get(path, headers=bearer).status_code < 500, path

@@ -3,7 +3,6 @@ centres' reports, others answer 404). No contact data, ever. Every read is audit
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -12,10 +11,10 @@ from sqlalchemy import func, select
 from gateway.web.auth import grant, require_token
 from gateway.web.state import app_state
 from reports import store
+from reports.filters import FilterError, ReportFilter
 from reports.models import Delivery, Report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-MAX_LIMIT = 200
 
 
 def report_json(report: Report, deliveries: list[Delivery] | None = None) -> dict[str, Any]:
@@ -60,39 +59,22 @@ def _bad(message: str) -> tuple[Response, int]:
 @bp.get("/reports")
 @require_token("reports:read")
 def list_reports() -> Any:
-    """Newest first; filters: district, center, category, status, since (ISO time); limit ≤ 200, offset."""
+    """Newest first, the token's centres only; filters and page as `reports.filters.ReportFilter` (center,
+    district, tambon, category, status, channel, language, flag, since, until, q; limit ≤ 200, offset)."""
     ctx = app_state().ctx
-    mine = grant().centres_in(list(ctx.centers.by_id))
-    query = select(Report).where(Report.center_id.in_(mine))
-    count = select(func.count()).select_from(Report).where(Report.center_id.in_(mine))
-    for field in ("district_code", "center_id", "category", "status"):
-        value = request.args.get(field.replace("_code", "").replace("_id", "")) or request.args.get(field)
-        if value:
-            query = query.where(getattr(Report, field) == value)
-            count = count.where(getattr(Report, field) == value)
-    since = request.args.get("since")
-    if since:
-        try:
-            when = datetime.fromisoformat(since)
-        except ValueError:
-            return _bad("since must be an ISO 8601 time")
-        if when.tzinfo is None:
-            return _bad("since needs a time zone, e.g. 2026-11-28T00:00:00+07:00")
-        query = query.where(Report.created_at >= when)
-        count = count.where(Report.created_at >= when)
     try:
-        limit = min(int(request.args.get("limit", 50)), MAX_LIMIT)
-        offset = int(request.args.get("offset", 0))
-    except ValueError:
-        return _bad("limit and offset must be whole numbers")
-    if limit < 1 or offset < 0:
-        return _bad("limit must be ≥ 1 and offset ≥ 0")
+        wanted = ReportFilter.from_args(request.args)
+    except FilterError as e:
+        return _bad(str(e))
+    mine = grant().centres_in(list(ctx.centers.by_id))
+    query = wanted.where(select(Report).where(Report.center_id.in_(mine)))
+    count = wanted.where(select(func.count()).select_from(Report).where(Report.center_id.in_(mine)))
     with ctx.sessions.begin() as session:
         total = session.execute(count).scalar_one()
-        rows = session.execute(query.order_by(Report.created_at.desc()).limit(limit).offset(offset)).scalars()
+        rows = session.execute(wanted.page(query.order_by(Report.created_at.desc(), Report.id))).scalars()
         reports = [report_json(r) for r in rows]
         store.audit(session, "listed", None, grant().actor, {"count": len(reports), "total": total})
-    return jsonify(reports=reports, total=total, limit=limit, offset=offset)
+    return jsonify(reports=reports, total=total, limit=wanted.limit, offset=wanted.offset)
 
 
 @bp.get("/reports/<ticket>")

@@ -13,9 +13,10 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, Field, ValidationError
 
 from flows.submit import allocate_ticket, open_transaction, queue_report
 from gateway.web.auth import grant, require_token
@@ -32,8 +33,6 @@ from reports.identity import encrypt_contact, pseudonym
 bp = Blueprint("batch", __name__, url_prefix="/api")
 MAX_ITEMS = 500
 MAX_DETAILS = 4000
-CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
-WHEN = tuple(w.value for w in When)
 
 
 class ItemError(ValueError):
@@ -57,10 +56,8 @@ def _occurred(value: Any) -> datetime:
     return when.astimezone(UTC)
 
 
-def _when_code(occurred: datetime | None, given: Any) -> str:
+def _when_code(occurred: datetime | None, given: When | None) -> str:
     if given is not None:
-        if given not in WHEN:
-            raise ItemError(f"when must be one of {', '.join(WHEN)}")
         return str(given)
     if occurred is None:
         return "earlier"
@@ -68,42 +65,64 @@ def _when_code(occurred: datetime | None, given: Any) -> str:
     return "now" if age < 3600 else "today" if age < 86400 else "earlier"
 
 
-def _draft(item: Any, device: str, collector: str) -> ReportDraft:
-    """Validate one item and build the same draft the conversation engine queues (without its ticket)."""
-    ctx = app_state().ctx
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class Location(BaseModel):
+    """A GPS point in degrees (WGS 84)."""
+
+    lat: Latitude
+    lon: Longitude
+
+
+class BatchItem(BaseModel):
+    """One report collected offline: what the conversation would have asked, and who gave it (optional)."""
+
+    client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,80}$")]
+    category: Category
+    place: Annotated[str, Field(max_length=1000)] | None = None
+    location: Location | None = None
+    when: When | None = None
+    occurred_at: Annotated[str, Field(max_length=64)] | None = None
+    details: Annotated[str, Field(max_length=MAX_DETAILS)] = ""
+    language: Annotated[str, Field(max_length=8)] | None = None
+    reporter_phone: Annotated[str, Field(max_length=32)] | None = None
+
+
+class Batch(BaseModel):
+    """`POST /api/reports`: the device that collected the reports and the reports (each checked alone)."""
+
+    device_id: Annotated[str, Field(max_length=64)] = "unknown"
+    reports: Annotated[list[Any], Field(max_length=MAX_ITEMS)]
+
+
+def _item(item: Any) -> BatchItem:
     if not isinstance(item, dict):
         raise ItemError("each item must be an object")
-    client_id = item.get("client_id")
-    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-        raise ItemError("client_id: 1-80 letters, digits or . _ : -")
-    category = item.get("category")
-    if category not in {c.value for c in Category}:
-        raise ItemError(f"category must be one of {', '.join(c.value for c in Category)}")
-    for name in ("details", "place", "language", "reporter_phone", "occurred_at"):
-        if item.get(name) is not None and not isinstance(item[name], str):
-            raise ItemError(f"{name} must be a string")
-    details = normalize_text(str(item.get("details") or ""))
-    if len(details) > MAX_DETAILS:
-        raise ItemError(f"details longer than {MAX_DETAILS} characters")
-    place_text = normalize_text(str(item.get("place") or ""))[:200]
-    location = item.get("location")
-    if location is not None:
-        try:
-            lat, lon = float(location["lat"]), float(location["lon"])
-        except (TypeError, KeyError, ValueError) as exc:
-            raise ItemError("location must be {lat, lon}") from exc
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses inf and nan
-            raise ItemError("location out of range")
-        location = [lat, lon]
+    try:
+        return BatchItem.model_validate(item)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ItemError(f"{where}: {first['msg']}") from None
+
+
+def _draft(raw: Any, device: str, collector: str) -> ReportDraft:
+    """Validate one item and build the same draft the conversation engine queues (without its ticket)."""
+    ctx = app_state().ctx
+    item = _item(raw)
+    details = normalize_text(item.details)
+    place_text = normalize_text(item.place or "")[:200]
+    location = [item.location.lat, item.location.lon] if item.location is not None else None
     if not place_text and location is None:
         raise ItemError("place or location is needed")
-    occurred = _occurred(item["occurred_at"]) if item.get("occurred_at") else None
-    language = item.get("language") or detect_language(details + place_text) or "th"
+    occurred = _occurred(item.occurred_at) if item.occurred_at else None
+    language = item.language or detect_language(details + place_text) or "th"
     if language not in LANGUAGES:
         language = "th"
-    phone = item.get("reporter_phone")
-    address = to_e164(phone) if isinstance(phone, str) else None
-    if phone is not None and address is None:
+    address = to_e164(item.reporter_phone) if item.reporter_phone is not None else None
+    if item.reporter_phone is not None and address is None:
         raise ItemError("reporter_phone is not a valid phone number")
     # With no contact, the report is known by the device that collected it (still a pseudonym).
     address = address or f"offline:{device}"
@@ -111,10 +130,10 @@ def _draft(item: Any, device: str, collector: str) -> ReportDraft:
     return ReportDraft(
         id=str(uuid.uuid4()), ticket="", reporter=pseudonym(ctx.settings.secret_key, address),
         contact=encrypt_contact(ctx.settings.secret_key, address) if not address.startswith("offline:") else None,
-        channel=Channel.OFFLINE, language=language, category=category, place_text=place_text,
-        place=place.as_dict() if place else None, location=location, when=_when_code(occurred, item.get("when")),
-        details=details, messages=[{"id": f"offline:{client_id}", "text": details[:2000], "at": time.time()}],
-        received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=client_id, collected_by=collector)
+        channel=Channel.OFFLINE, language=language, category=item.category, place_text=place_text,
+        place=place.as_dict() if place else None, location=location, when=_when_code(occurred, item.when),
+        details=details, messages=[{"id": f"offline:{item.client_id}", "text": details[:2000], "at": time.time()}],
+        received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=item.client_id, collected_by=collector)
 
 
 def _claim(redis: Any, key: str) -> bool:
@@ -140,10 +159,14 @@ def upload() -> Any:
         return jsonify(error="body must be UTF-8 JSON"), 400
     if not isinstance(body, dict) or not isinstance(body.get("reports"), list):
         return jsonify(error='expected {"reports": [...]}'), 400
-    items = body["reports"]
-    if len(items) > MAX_ITEMS:
+    if len(body["reports"]) > MAX_ITEMS:
         return jsonify(error=f"at most {MAX_ITEMS} reports per batch"), 413
-    device = str(body.get("device_id") or "unknown")[:64]
+    try:
+        batch = Batch.model_validate(body)
+    except ValidationError as e:
+        first = e.errors()[0]
+        return jsonify(error=f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"), 400
+    items, device = batch.reports, batch.device_id
     collector = grant().actor
     checked: list[tuple[int, Any, ReportDraft | str]] = []
     for index, item in enumerate(items):  # every item checked before any is queued

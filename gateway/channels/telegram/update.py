@@ -53,7 +53,10 @@ def _str(data: dict[str, Any], key: str, where: str, required: bool = False) -> 
 def _user(data: dict[str, Any], where: str) -> tuple[int, str | None]:
     user = _obj(data, "from", where, required=True)
     assert user is not None
-    return int(_int(user, "id", f"{where}.from") or 0), (_str(user, "language_code", f"{where}.from")[:2] or None)
+    user_id = int(_int(user, "id", f"{where}.from") or 0)
+    if not 0 < user_id < 2**53:  # user ids are positive and fit 52 bits (https://core.telegram.org/bots/api#user)
+        raise BadRequest(f"{where}.from.id is not a user id")
+    return user_id, (_str(user, "language_code", f"{where}.from")[:2] or None)
 
 
 def _chat(message: dict[str, Any], where: str) -> tuple[int, str]:
