@@ -180,7 +180,7 @@ def officer_reply(ctx: Context, center: Center | None, member: Member | None, co
         return t(lang, "status_unknown", ticket=command.ticket)
     if command.action is Action.ASK:
         asked = relay.ask(ctx, command.ticket, center.id, member.ref(), command.question,
-                          {"kind": "sms", "to": member.phone})
+                          relay.sms_reply_to(ctx, member.phone or ""))
         return relay.asked_text(ctx, center.id, command.ticket, asked)
     outcome = actions.apply(ctx, command.ticket, command.action, center.id, member.ref(), surface)
     if outcome is Outcome.MISSING:

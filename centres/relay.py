@@ -35,7 +35,7 @@ from reports import keys, sendonce, store
 from reports.centres_file import MemberRef
 from reports.context import Context
 from reports.enums import DeliveryStatus, NotifyKind, Outcome
-from reports.identity import decrypt_contact
+from reports.identity import decrypt_contact, encrypt_contact
 from reports.models import Delivery, Report, Reporter
 
 log = logging.getLogger("ntswatch.relay")
@@ -45,7 +45,7 @@ SMS_BUDGET = 134  # two UCS-2 parts: the question is cut to fit what is left
 @dataclass(frozen=True)
 class PendingQuestion:
     """A question waiting for the reporter's answer: which case, which centre, and where the asker wants the
-    answer besides the alert's thread (`reply_to`: {"kind": "sms", "to": <officer's phone>} or a surface)."""
+    answer besides the alert's thread (`reply_to`: `sms_reply_to`, the officer's phone encrypted, or a surface)."""
 
     ticket: str
     report: str
@@ -61,6 +61,12 @@ class PendingQuestion:
         """Inverse of `to_json`."""
         data = json.loads(raw)
         return cls(str(data["ticket"]), str(data["report"]), str(data["center"]), dict(data.get("reply_to") or {}))
+
+
+def sms_reply_to(ctx: Context, phone: str) -> dict[str, Any]:
+    """Where an officer who asked by SMS gets the answer: their number, encrypted (it waits in Redis and in job
+    data until the reporter answers, and those are logged and copied)."""
+    return {"kind": "sms", "to_enc": encrypt_contact(ctx.settings.secret_key, phone)}
 
 
 @dataclass(frozen=True)
@@ -190,8 +196,8 @@ def answer(ctx: Context, pending_json: str, reporter_id: str, text: str) -> str:
     body = t(center.language, "relay_answer", ticket=pending.ticket, answer=text[:1000])
     digest = hashlib.sha256(f"{pending_json}|{text}".encode()).hexdigest()[:16]
     sent = 0
-    if pending.reply_to.get("kind") == "sms" and pending.reply_to.get("to"):
-        number = str(pending.reply_to["to"])
+    if pending.reply_to.get("kind") == "sms" and pending.reply_to.get("to_enc"):
+        number = decrypt_contact(ctx.settings.secret_key, str(pending.reply_to["to_enc"]))
         sendonce.once(ctx.redis, f"answer:{digest}:sms",
                       lambda: send_sms(ctx.settings, number, truncate_to_units(body, SMS_BUDGET)))
         sent += 1

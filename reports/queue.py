@@ -109,8 +109,10 @@ class JobQueue:
         """Queue `call` now, after `delay_s`, or at `at` (RQ's scheduler keeps whole seconds); its job id."""
         func = self.entries[call.name]
         job = call.job
+        # The description is what RQ's worker logs for every job: the job's name, never its arguments (they hold
+        # invite codes, account ids, relay answers and report text).
         options: dict[str, Any] = {"job_id": job_id or call.job_id, "result_ttl": job.result_ttl,
-                                   "failure_ttl": job.failure_ttl}
+                                   "failure_ttl": job.failure_ttl, "description": call.name}
         if job.retry is not None:
             options["retry"] = job.retry.rq()
         if delay_s is not None and delay_s > 0:

@@ -5,6 +5,7 @@ module are named in the docstring of the test here that points to them."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
 import hmac
@@ -159,3 +160,105 @@ def test_a_non_finite_twilio_latitude_is_not_stored(client: FlaskClient, ctx: Co
     listing = client.get("/api/reports", headers=BEARER)
     assert listing.status_code == 200
     json.loads(listing.get_data(as_text=True), parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+
+
+# -- leaks ---------------------------------------------------------------------------------------------------------
+def _everything_in_redis(ctx: Context) -> str:
+    """Every key and value in Redis as text, RQ's compressed job data unpacked."""
+    import pickle
+    import zlib
+
+    raw = ctx.jobs.redis
+    out: list[str] = []
+    for key in raw.scan_iter("*"):
+        kind = raw.type(key)
+        values: list[bytes] = []
+        if kind == b"string":
+            values = [raw.get(key) or b""]
+        elif kind == b"hash":
+            values = list(raw.hgetall(key).values())
+        elif kind == b"list":
+            values = list(raw.lrange(key, 0, -1))
+        elif kind in (b"set", b"zset"):
+            values = list(raw.smembers(key) if kind == b"set" else raw.zrange(key, 0, -1))
+        out.append(key.decode(errors="replace"))
+        for value in values:
+            with contextlib.suppress(Exception):  # what is not a job payload stays as it is
+                value = repr(pickle.loads(zlib.decompress(value))).encode()  # noqa: S301 - our own job data
+            out.append(value.decode(errors="replace"))
+    return "\n".join(out)
+
+
+def _sms(ctx: Context, sender: str, text: str) -> str:
+    from datetime import UTC, datetime
+
+    from flows.engine import Engine
+    from gateway.channels.events import Inbound
+    from gateway.intake import accept
+
+    return accept(ctx, Engine.for_context(ctx), Inbound("twilio", f"SM{__import__('time').time_ns()}", sender, text,
+                                                         datetime.now(UTC))).text or ""
+
+
+def test_an_officers_number_waits_encrypted_for_the_reporters_answer(ctx: Context, officer_pin: str,
+                                                                     twilio_api: FakeAPI) -> None:
+    from tests.conftest import OFFICER_PHONE
+
+    reply = _sms(ctx, "+66812345678", "แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง")
+    ticket = re.findall(r"\d{7}", reply)[0]
+    run_worker(ctx.redis)
+    assert ticket in _sms(ctx, OFFICER_PHONE, f"ถาม {ticket} {officer_pin} มีคนในรถกี่คน")
+    everything = _everything_in_redis(ctx)
+    assert "relay" in everything  # the question is waiting
+    assert OFFICER_PHONE[3:] not in everything
+    run_worker(ctx.redis)
+    _sms(ctx, "+66812345678", "ประมาณสิบคน")
+    run_worker(ctx.redis)
+    answers = [r.body["Body"] for r in twilio_api.received("POST", "/2010-04-01/") if r.body["To"] == OFFICER_PHONE]
+    assert any("ประมาณสิบคน" in a for a in answers)  # and the answer still reaches the officer
+
+
+def test_the_worker_logs_names_and_ids_never_job_arguments(ctx: Context, officer_pin: str,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    from rq import SimpleWorker
+
+    from tests.conftest import OFFICER_PHONE
+    from tests.helpers import rq_queue
+
+    reply = _sms(ctx, "+66812345678", "แจ้ง ค้ามนุษย์ ท่าอุเทน เห็นรถตู้ลับสุดยอด")
+    ticket = re.findall(r"\d{7}", reply)[0]
+    run_worker(ctx.redis)
+    assert ticket in _sms(ctx, OFFICER_PHONE, f"ASK {ticket} {officer_pin} secret-question-words")
+    queue = rq_queue(ctx)
+    with caplog.at_level("DEBUG"):
+        SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="DEBUG")
+    started = [r.getMessage() for r in caplog.records if r.name == "rq.worker" and "ntswatch: " in r.getMessage()]
+    assert started  # the worker did log the jobs it ran: by name and id alone
+    assert all(re.search(r"ntswatch: ([a-z_]+|Job OK) \([\w:.-]+\)$", line) for line in started), started
+    for secret in ("ลับสุดยอด", "secret-question-words", "812345678", OFFICER_PHONE[3:]):
+        assert secret not in caplog.text
+
+
+def test_a_database_error_names_the_statement_not_the_values(ctx: Context) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from reports.models import InboundMessage, utcnow
+
+    with pytest.raises(IntegrityError) as caught, ctx.sessions.begin() as s:
+        s.add(InboundMessage(channel="twilio", provider_id="SMx", report_id="no-such-report",
+                             text="ข้อความลับของผู้แจ้ง", received_at=utcnow()))
+    assert "ข้อความลับ" not in str(caught.value) and "no-such-report" not in str(caught.value)
+
+
+def test_no_bot_token_in_any_log_when_a_photo_cannot_be_fetched(ctx: Context,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    from gateway.channels.sending import SendError
+    from gateway.channels.telegram import client as telegram
+    from tests.conftest import TELEGRAM_TOKEN, free_port
+
+    dead = ctx.settings.replace(telegram_api_base=f"http://127.0.0.1:{free_port()}")
+    with caplog.at_level("DEBUG"), pytest.raises(SendError) as caught:
+        telegram.download(dead, "AgACAgUAAxkBAAIB", 1_000_000)
+    assert TELEGRAM_TOKEN not in str(caught.value) and TELEGRAM_TOKEN not in caplog.text
+    secret_part = TELEGRAM_TOKEN.split(":")[1]
+    assert secret_part not in caplog.text
