@@ -172,7 +172,7 @@ def _everything_in_redis(ctx: Context) -> str:
     out: list[str] = []
     for key in raw.scan_iter("*"):
         kind = raw.type(key)
-        values: list[bytes] = []
+        values: list[Any] = []
         if kind == b"string":
             values = [raw.get(key) or b""]
         elif kind == b"hash":
