@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -144,6 +145,8 @@ def test_run_brings_up_redis_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) 
         else:
             pytest.fail("the alert never reached the inbox")
         assert (tmp_path / "var/redis/appendonlydir").exists() or list((tmp_path / "var/redis").glob("*.aof*"))
+        shared = [str(p) for p in (tmp_path / "var").rglob("*") if p.stat().st_mode & 0o077]
+        assert shared == []  # SQLite, AOF, media, outbox, spool: readable by this user only
         # kill -9 the worker and Redis: the stack restarts both and the next report still reaches the inbox
         for pattern in ("gateway.cli worker", "redis-server"):
             os.kill(child_matching(proc.pid, pattern), signal.SIGKILL)
@@ -199,3 +202,52 @@ def test_audit_verify_passes_then_fails_on_a_tampered_row(ctx: object, capsys: p
         s.execute(text("UPDATE audit_events SET detail = '{}' WHERE id = 1"))
     assert main(["audit", "verify"]) == 1
     assert "BROKEN at row 1" in capsys.readouterr().out
+
+
+def test_a_process_started_alone_creates_its_files_private(tmp_path: Path) -> None:
+    """`ntswatch web`/`worker` under a Procfile runner, with a umask of 022: the database is still private."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/db/nts.sqlite3"}
+    done = subprocess.run([sys.executable, "-c", "import os, sys; os.umask(0o022); from gateway.cli import main; "
+                           "sys.exit(main(['db', 'upgrade']))"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    created = [tmp_path / "db", *(tmp_path / "db").iterdir()]
+    assert created[1:] and all(p.stat().st_mode & 0o077 == 0 for p in created), \
+        [(str(p), oct(p.stat().st_mode)) for p in created]
+
+
+@pytest.mark.system
+def test_ctrl_c_twice_kills_everything_at_once_and_leaves_the_port_free(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=_env_for_stack(tmp_path, port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    started_all: list[int] = []
+    try:
+        for _ in range(200):
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("no /healthz within 60 s")
+        started_all = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)  # an impatient operator: Ctrl-C, and Ctrl-C again
+        time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        for pid in started_all:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    text = out.decode(errors="replace")
+    assert "stopped" in text and "Traceback" not in text, text[-3000:]
+    assert started_all and [pid for pid in started_all if alive(pid)] == []
+    with pytest.raises(OSError):
+        _get(base + "/healthz")
+    again = socket.socket()
+    again.bind(("127.0.0.1", port))  # the next `make run` can take the port
+    again.close()

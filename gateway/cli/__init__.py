@@ -31,6 +31,9 @@ def setup_logging() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ntswatch` console script; the exit code (2 for a usage error)."""
+    # What the gateway writes (SQLite files, media, the spool, Redis's AOF under `run`) holds reports and contact
+    # data: private to this user from the moment it is created, in every process the Procfile starts.
+    os.umask(0o077)
     setup_logging()
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="ntswatch",
