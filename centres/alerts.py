@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from i18n.catalog import text as t
@@ -16,6 +17,20 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 CHANNEL_LIMITS = {"telegram": 4096, "line": 5000, "sms": 134, "inbox": 20000}
 
 
+# Anything that starts a new line on some screen: a reporter's text must not start a line of its own in an
+# alert, where it could pass for one of ours ("✅ closed", "Reporter: …").
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+_COORDINATES = re.compile(r"\s*-?\d{1,3}\.\d+\s*,\s*-?\d{1,3}\.\d+\s*")
+
+
+def quoted(text: str) -> str:
+    """What a reporter wrote, on one line and visibly theirs: «…», line breaks shown as ⏎."""
+    one_line = _LINE_BREAKS.sub(" ⏎ ", text).strip()
+    return f"«{one_line.replace('«', '‹').replace('»', '›')}»" if one_line else "-"
+
+
 def _local_time(report: Report, lang: str) -> str:
     local = report.received_at.astimezone(BANGKOK)
     year = ce_to_be(local.year) if lang == "th" else local.year
@@ -27,9 +42,10 @@ def render_sms_alert(report: Report, lang: str, gazetteer: Gazetteer, prefix: st
     (after `prefix`, e.g. "not acknowledged after 5 min", inside the same budget)."""
     place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
                   report.place_text)
-    where = gazetteer.describe(place, lang) if report.district_code else f"«{report.place_text}»"
+    where = gazetteer.describe(place, lang) if report.district_code else quoted(report.place_text)
     head = f"{prefix}NTS {report.ticket} {t(lang, f'cat_{report.category}')} {where}: "
-    return head + truncate_to_units(report.details or "-", max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
+    details = _LINE_BREAKS.sub(" ", report.details or "-")  # one SMS line; an officer's phone shows no layout
+    return head + truncate_to_units(details, max(CHANNEL_LIMITS["sms"] - utf16_units(head), 16))
 
 
 def render_partner_alert(report: Report, lang: str, gazetteer: Gazetteer, center_name: str) -> str:
@@ -52,8 +68,10 @@ def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str =
     place = Place(report.district_code, report.tambon_code, report.province_code, report.resolved_via or "",
                   report.place_text)
     where = gazetteer.describe(place, lang) if report.district_code else ""
-    if report.place_text and report.place_text not in where:
-        where = f"{where} («{report.place_text}»)" if where else f"«{report.place_text}»"
+    # A shared point's text is its coordinates: the map line shows them, at the precision the centre chose.
+    said = "" if report.lat is not None and _COORDINATES.fullmatch(report.place_text or "") else report.place_text
+    if said and said not in where:
+        where = f"{where} ({quoted(said)})" if where else quoted(said)
     lines = [
         f"🚨 {t(lang, 'alert_title', ticket=report.ticket)} · {t(lang, f'cat_{report.category}')}",
         f"{t(lang, 'alert_place')}: {where}",
@@ -61,6 +79,8 @@ def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str =
     if report.lat is not None and report.lon is not None:
         digits = 5 if precision is None else precision  # a centre may show the group a coarser point
         lines.append(f"https://maps.google.com/?q={report.lat:.{digits}f},{report.lon:.{digits}f}")
+    if not where:
+        where = "-"
     if not report.district_code or "ambiguous" in report.flags or "outside_border_districts" in report.flags:
         lines.append(t(lang, "alert_unresolved"))
     if incident is not None:
@@ -68,9 +88,10 @@ def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str =
                                ticket=incident.first_ticket))
     lines.append(f"{t(lang, 'alert_when')}: {t(lang, f'when_{report.when_code}')}")
     lines.append(f"{t(lang, 'alert_received')}: {_local_time(report, lang)}")
-    lines.append(f"{t(lang, 'alert_reporter')}: {report.reporter_id} · {t(lang, 'alert_channel')}: {report.channel}")
+    alias = report.reporter_alias or report.reporter_id
+    lines.append(f"{t(lang, 'alert_reporter')}: {alias} · {t(lang, 'alert_channel')}: {report.channel}")
     head = "\n".join(lines)
     limit = CHANNEL_LIMITS.get(channel, 4096)
     label = f"\n{t(lang, 'alert_details')}: "
-    room = limit - len(head) - len(label)
-    return head + label + truncate_to_units(report.details or "-", max(room, 16))
+    room = limit - len(head) - len(label) - 2
+    return head + label + quoted(truncate_to_units(report.details or "", max(room, 16)))

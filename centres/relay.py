@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from centres.alerts import quoted
 from centres.surfaces import say
 from gateway.channels.line import client as line
 from gateway.channels.sending import Outgoing
@@ -193,7 +194,7 @@ def answer(ctx: Context, pending_json: str, reporter_id: str, text: str) -> str:
     send-once ledger) even when the job is retried after a failure on another."""
     pending = PendingQuestion.from_json(pending_json)
     center = ctx.centers.get(pending.center)
-    body = t(center.language, "relay_answer", ticket=pending.ticket, answer=text[:1000])
+    body = t(center.language, "relay_answer", ticket=pending.ticket, answer=quoted(text[:1000]))
     digest = hashlib.sha256(f"{pending_json}|{text}".encode()).hexdigest()[:16]
     sent = 0
     if pending.reply_to.get("kind") == "sms" and pending.reply_to.get("to_enc"):
@@ -221,5 +222,7 @@ def _to_thread(ctx: Context, channel: str, target: dict[str, Any], message_id: s
 
 def _audit_answer(ctx: Context, pending: PendingQuestion, reporter_id: str, text: str, sent: int) -> str:
     with ctx.sessions.begin() as session:
-        store.audit(session, "answered", pending.report, f"reporter:{reporter_id}", {"chars": len(text), "to": sent})
+        report = session.get(Report, pending.report)
+        who = report.reporter_alias if report is not None and report.reporter_alias else "reporter"
+        store.audit(session, "answered", pending.report, f"reporter:{who}", {"chars": len(text), "to": sent})
     return "audited"

@@ -42,7 +42,7 @@ from reports.context import Context
 from reports.enums import Category
 from reports.identity import encrypt_contact, pseudonym
 from reports.places import Gazetteer, Place
-from reports.queue import FORGET, SUBSCRIBE, UNSUBSCRIBE, JobQueue
+from reports.queue import FORGET, FORGET_SECOND_PASS_S, SUBSCRIBE, UNSUBSCRIBE, JobQueue
 from reports.tickets import is_valid_ticket
 
 MENU_STEPS = ("category", "when")
@@ -181,9 +181,13 @@ class Engine:
             ticket = parse_ticket(command.rest)
             if ticket is None:
                 return self._say(turn, state, "status_ask_ticket")
-            status = keys.text(self.redis.get(keys.TICKET_STATUS(ticket))) if is_valid_ticket(ticket) else None
-            if status is None:
-                return self._say(turn, state, "status_unknown", ticket=ticket)
+            if not is_valid_ticket(ticket):
+                return self._say(turn, state, "status_unknown", ticket=ticket)  # a typo the check digit caught
+            status, owner = (keys.text(v) for v in self.redis.mget(keys.TICKET_STATUS(ticket),
+                                                                    keys.TICKET_OWNER(ticket)))
+            if status is None or owner != turn.pid:
+                # Someone else's ticket and no ticket at all get the same answer: tickets cannot be tried out.
+                return self._say(turn, state, "status_not_here", ticket=ticket)
             return self._say(turn, state, "status_reply", ticket=ticket, status=t(lang, f"status_{status}"))
         if command.name == "language":
             turn.profile = {**turn.profile, "explicit": "1"}
@@ -201,6 +205,7 @@ class Engine:
             pipe.delete(keys.CONVERSATION(turn.pid), keys.PROFILE(turn.pid), keys.RELAY(turn.pid))
             # Stored reports keep only the pseudonym; the worker erases the encrypted contact.
             self.jobs.enqueue(FORGET(turn.pid), pipeline=pipe)
+            self.jobs.enqueue(FORGET(turn.pid), delay_s=FORGET_SECOND_PASS_S, job_id=f"forget-{turn.pid}-again")
             if turn.on_save:
                 turn.on_save(pipe, reply)
             pipe.execute()

@@ -46,5 +46,6 @@ def queue_report(jobs: JobQueue, pipe: Pipeline, draft: ReportDraft) -> None:
     """Add the draft, the ticket's first status and the job to `pipe` (the caller executes it)."""
     pipe.set(keys.INTAKE(draft.id), draft.to_json())
     pipe.set(keys.TICKET_STATUS(draft.ticket), "received", ex=keys.TICKET_STATUS.ttl_s)
+    pipe.set(keys.TICKET_OWNER(draft.ticket), draft.reporter, ex=keys.TICKET_OWNER.ttl_s)
     pipe.zadd(keys.PENDING_REPORTS, {draft.id: time.time()})  # watched by the sweeper until processed
     jobs.enqueue(PROCESS_REPORT(draft.id), pipeline=pipe)

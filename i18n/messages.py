@@ -32,6 +32,7 @@ REPORTER: dict[str, str] = {
     "restarted": N_("Your last report was not finished in time, so we start again."),
     "status_reply": N_("Ticket {ticket}: {status}"),
     "status_unknown": N_("No report with ticket {ticket}. Please check the number."),
+    "status_not_here": N_("No report {ticket} was sent from this phone or chat."),
     "status_ask_ticket": N_("Send STATUS and your ticket number, e.g. STATUS 100017."),
     "stopped": N_("OK, we will send you nothing more. Send REPORT to report again."),
     "forgotten": N_("Your number and conversation were deleted. Your reports stay, without your name."),

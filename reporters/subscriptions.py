@@ -29,7 +29,7 @@ def subscribe(ctx: Context, pid: str, contact: str, channel: str, language: str,
             session.add(Subscription(reporter_id=pid, district_code=district))
         else:
             sub.district_code, sub.ended_at, sub.created_at = district, None, utcnow()
-        store.audit(session, "subscribed", None, f"reporter:{pid}", {"district": district, "channel": channel})
+        store.audit(session, "subscribed", None, "reporter", {"district": district, "channel": channel})
     return "subscribed"
 
 

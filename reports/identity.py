@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -19,6 +20,24 @@ def _require(secret_key: str) -> bytes:
     if len(secret_key) < 16:
         raise IdentityError("NTS_SECRET_KEY must be set to at least 16 characters")
     return secret_key.encode()
+
+
+def new_salt() -> str:
+    """A reporter's random salt (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
+def alias(salt: str, center_id: str) -> str:
+    """The name a centre knows a reporter by: "R-" and ten letters from (salt, centre). The same reporter is the
+    same alias at one centre (a second report is seen as such) and another alias at every other centre, so an
+    alert forwarded from one group cannot be linked with another district's; after FORGET the salt is new."""
+    digest = hashlib.sha256(b"alias\x00" + salt.encode() + b"\x00" + center_id.encode()).digest()
+    return "R-" + base64.b32encode(digest).decode()[:10]
+
+
+def random_reporter_id() -> str:
+    """An id for the reports of a reporter who said FORGET: random, so nothing leads back to the number."""
+    return "F-" + base64.b32encode(secrets.token_bytes(10)).decode()[:10]
 
 
 def pseudonym(secret_key: str, address: str) -> str:

@@ -58,6 +58,7 @@ PENDING_REPORTS = "nts:intake:pending"  # sorted set: report id → when queued,
 PROCESSING = KeyFamily("nts:processing", 60, "held while a worker processes a report")
 TICKET_SEQUENCE = "nts:ticket:seq"
 TICKET_STATUS = KeyFamily("nts:ticket", 365 * DAY, "a ticket's status, answered to STATUS without the database")
+TICKET_OWNER = KeyFamily("nts:ticketowner", 365 * DAY, "who made a ticket (pseudonym): STATUS answers them alone")
 
 # -- sending once (reports/sendonce.py) ---------------------------------------------------------------------
 SENDING = KeyFamily("nts:sending", 120, "one worker's claim on one send")

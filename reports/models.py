@@ -74,6 +74,9 @@ class Reporter(Base):
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 32))
     language: Mapped[str] = mapped_column(String(8))
     report_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Random, private: each centre sees this reporter as alias(salt, centre). FORGET moves the reports away and
+    # the next report starts with a new salt, so nothing links the reporter before and after.
+    salt: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     forgotten_at: Mapped[datetime | None]
@@ -87,6 +90,7 @@ class Report(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # made at intake, the idempotency key
     ticket: Mapped[str] = mapped_column(String(16), unique=True)
     reporter_id: Mapped[str] = mapped_column(ForeignKey("reporters.id"), index=True)
+    reporter_alias: Mapped[str | None] = mapped_column(String(16))  # what the centre sees ("R-…", per centre)
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 32))
     language: Mapped[str] = mapped_column(String(8))
     category: Mapped[Category] = mapped_column(EnumText(Category), index=True)

@@ -180,6 +180,7 @@ STATUS_UPDATE: JobType[[str, str]] = JobType("status_update",
                                              lambda report_id, status: f"update-{report_id}-{status}")
 # FORGET, NEWS and STOP on the reporter's side (reporters/).
 FORGET: JobType[[str]] = JobType("forget", lambda pid: f"forget-{pid}")
+FORGET_SECOND_PASS_S = 3600 + 120  # FORGET runs again once RQ has dropped the data of jobs finished meanwhile
 SUBSCRIBE: JobType[[str, str, str, str, str]] = JobType(
     "subscribe", lambda pid, contact, channel, language, district: f"subscribe-{pid}-{district}")
 UNSUBSCRIBE: JobType[[str]] = JobType("unsubscribe", lambda pid: f"unsubscribe-{pid}")

@@ -7,12 +7,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.draft import ReportDraft
 from reports.enums import Channel
+from reports.identity import alias, new_salt, random_reporter_id
 from reports.models import AuditEvent, InboundMessage, Report, Reporter, Subscription, utcnow
 
 GENESIS = "0" * 64
@@ -97,11 +98,13 @@ def _insert(session: Session, draft: ReportDraft, center_id: str, place: dict[st
     reporter.language = draft.language
     reporter.report_count = (reporter.report_count or 0) + 1
     reporter.forgotten_at = None
+    reporter.salt = reporter.salt or new_salt()
     session.flush()  # the reporter row first: no ORM relationships tell the unit of work the FK order
     place = place or {}
     lat, lon = (draft.location or (None, None))[:2]
     report = Report(
-        id=draft.id, ticket=draft.ticket, reporter_id=reporter.id, channel=draft.channel, language=draft.language,
+        id=draft.id, ticket=draft.ticket, reporter_id=reporter.id, reporter_alias=alias(reporter.salt, center_id),
+        channel=draft.channel, language=draft.language,
         category=draft.category, when_code=draft.when or "now", details=draft.details, place_text=draft.place_text,
         tambon_code=place.get("tambon_code"), district_code=place.get("district_code"),
         province_code=place.get("province_code"), resolved_via=place.get("via"), lat=lat, lon=lon,
@@ -131,17 +134,24 @@ def end_subscription(session: Session, pid: str, reason: str) -> bool:
     if sub is None:
         return False
     sub.ended_at = utcnow()
-    audit(session, "unsubscribed", None, f"reporter:{pid}", {"reason": reason})
+    audit(session, "unsubscribed", None, "reporter", {"reason": reason})  # no id: the trail is kept for ever
     return True
 
 
 def forget_reporter(session: Session, reporter_id: str) -> bool:
-    """Erase a reporter's contact details; their reports stay, pseudonymous."""
+    """Erase a reporter's contact and unlink them from their past: the reports stay, moved to a random reporter
+    id that nothing (not the number, not the secret key) leads back to; the next report starts afresh."""
     reporter = session.get(Reporter, reporter_id)
     if reporter is None:
         return False
-    reporter.contact_enc = None
-    reporter.forgotten_at = utcnow()
     end_subscription(session, reporter_id, "forget")  # no contact, no news
-    audit(session, "forgotten", None, "reporter", {"reporter": reporter_id})
+    session.execute(delete(Subscription).where(Subscription.reporter_id == reporter_id))
+    if reporter.report_count:
+        orphan = Reporter(id=random_reporter_id(), channel=reporter.channel, language=reporter.language,
+                          report_count=reporter.report_count, forgotten_at=utcnow())
+        session.add(orphan)
+        session.flush()
+        session.execute(update(Report).where(Report.reporter_id == reporter_id).values(reporter_id=orphan.id))
+    session.delete(reporter)
+    audit(session, "forgotten", None, "reporter", {})
     return True

@@ -121,7 +121,7 @@ def test_telegram_button_question_and_answer_in_the_alert_thread(client: FlaskCl
     assert villager_sms(ctx, "ประมาณสิบคน") == t("th", "relay_sent")
     run_worker(ctx.redis)
     answer = group_texts(telegram)[-1]
-    assert answer.params["text"] == t("th", "relay_answer", ticket=ticket, answer="ประมาณสิบคน")
+    assert answer.params["text"] == t("th", "relay_answer", ticket=ticket, answer="«ประมาณสิบคน»")
     assert json.loads(answer.params["reply_parameters"])["message_id"] == alert_id
     assert answer.params["message_thread_id"] == "7" and VILLAGER[3:] not in answer.params["text"]
     assert sms_to(twilio_api, OFFICER_PHONE) == []  # asked from Telegram: no officer's phone involved
@@ -202,7 +202,7 @@ def test_an_sms_question_is_answered_to_the_phone_and_the_alert_thread_once(
     with pytest.raises(Exception, match="telegram"):
         relay.answer(ctx, pending, "R-test", "ten people")
     assert relay.answer(ctx, pending, "R-test", "ten people") == "relayed to 2"  # the retry
-    body = t("th", "relay_answer", ticket=ticket, answer="ten people")
+    body = t("th", "relay_answer", ticket=ticket, answer="«ten people»")
     assert sms_to(twilio_api, OFFICER_PHONE) == [body]  # sent once, not again on the retry
     thread = [c for c in group_texts(telegram) if c.params["text"] == body]
     assert len(thread) == 1 and json.loads(thread[0].params["reply_parameters"])["message_id"] == alert_id
@@ -240,7 +240,7 @@ def test_line_postback_question_and_answer_in_the_group(line_ctx: Context, line_
     assert replies[-1] == t("th", "act_asked", ticket=ticket)
     villager_sms(line_ctx, "สามสิบคน")
     run_worker(line_ctx.redis)
-    body = t("th", "relay_answer", ticket=ticket, answer="สามสิบคน")
+    body = t("th", "relay_answer", ticket=ticket, answer="«สามสิบคน»")
     pushed = [r for r in line_api.received("POST", "/v2/bot/message/push") if r.body["to"] == LINE_GROUP
               and r.body["messages"][0]["text"] == body]
     assert len(pushed) == 1 and pushed[0].headers.get("x-line-retry-key")

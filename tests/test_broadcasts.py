@@ -101,7 +101,8 @@ def test_stop_and_forget_between_queueing_and_sending_are_honoured(ctx: Context,
         skipped = sorted(r.last_error or "" for r in s.execute(select(BroadcastSend)).scalars()
                          if r.status == "skipped")
         ended = s.execute(select(Subscription).where(Subscription.ended_at.is_not(None))).scalars().all()
-    assert rows and skipped == ["unsubscribed", "unsubscribed"] and len(ended) == 2
+    # STOP ends one subscription; FORGET removes the other with everything that named the reporter
+    assert rows and skipped == ["unsubscribed", "unsubscribed"] and len(ended) == 1
 
 
 def test_news_needs_a_district_and_remembers_the_last_report(ctx: Context) -> None:

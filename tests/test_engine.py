@@ -194,6 +194,19 @@ def test_status_in_every_language(engine: Engine, redis: Redis, lang: str) -> No
     assert reply.text.endswith(t(lang, "status_acknowledged"))
 
 
+def test_status_answers_only_the_reporter_and_tells_others_nothing(engine: Engine) -> None:
+    from flows.submit import allocate_ticket
+
+    ticket = send(engine, ONE_LINERS["th"][0], "+66812345678").ticket
+    assert ticket
+    never_made = allocate_ticket(engine.redis)  # a valid ticket nobody reported under
+    for other in ("+66899999999", "tg:555"):
+        assert send(engine, f"สถานะ {ticket}", other).text == t("th", "status_not_here", ticket=ticket)
+        assert send(engine, f"สถานะ {never_made}", other).text == t("th", "status_not_here", ticket=never_made)
+    mine = send(engine, f"สถานะ {ticket}", "+66812345678").text
+    assert mine == t("th", "status_reply", ticket=ticket, status=t("th", "status_received"))
+
+
 def test_status_of_an_unknown_or_mistyped_ticket(engine: Engine) -> None:
     ticket = send(engine, ONE_LINERS["th"][0]).ticket
     assert ticket

@@ -262,3 +262,113 @@ def test_no_bot_token_in_any_log_when_a_photo_cannot_be_fetched(ctx: Context,
     assert TELEGRAM_TOKEN not in str(caught.value) and TELEGRAM_TOKEN not in caplog.text
     secret_part = TELEGRAM_TOKEN.split(":")[1]
     assert secret_part not in caplog.text
+
+
+# -- anonymity and integrity ---------------------------------------------------------------------------------------
+def _report(ctx: Context, text: str, sender: str = "+66812345678",
+            location: tuple[float, float] | None = None) -> Report:
+    from tests.helpers import stored_report
+
+    return stored_report(ctx, text, sender=sender, location=location)
+
+
+def test_after_forget_the_next_report_carries_a_fresh_pseudonym(ctx: Context) -> None:
+    from reports.identity import pseudonym
+    from reports.models import Reporter
+    from workers import jobs
+
+    before = _report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของ")
+    again = _report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เรือลำเดิมกลับมา")
+    assert before.reporter_alias == again.reporter_alias  # the centre sees that one person wrote twice
+    assert jobs.forget(pseudonym(ctx.settings.secret_key, "+66812345678"))
+    after = _report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เรืออีกลำ")
+    assert after.reporter_alias != before.reporter_alias
+    with ctx.sessions() as s:
+        old = {r.reporter_id for r in s.execute(select(Report).where(Report.id.in_([before.id, again.id]))).scalars()}
+        assert len(old) == 1 and old != {after.reporter_id}  # nothing links the number to the reports before
+        assert s.get(Reporter, old.pop()).contact_enc is None  # type: ignore[union-attr]
+
+
+def test_two_centres_see_the_same_reporter_under_different_aliases(ctx: Context) -> None:
+    tha_uthen = _report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของ")
+    chiang_khong = _report(ctx, "แจ้ง ลักลอบขนของ เชียงของ รถกระบะขนบุหรี่")
+    assert tha_uthen.center_id != chiang_khong.center_id
+    assert tha_uthen.reporter_id == chiang_khong.reporter_id  # one reporter in the database…
+    assert tha_uthen.reporter_alias != chiang_khong.reporter_alias  # …two strangers to the two groups
+
+
+def test_forget_erases_the_contact_from_waiting_reports_and_job_data(ctx: Context) -> None:
+    from reports import keys
+    from reports.identity import pseudonym
+    from reports.queue import SEND_REPLY
+    from workers import jobs
+
+    pid = pseudonym(ctx.settings.secret_key, "+66812345678")
+    waiting = _sms(ctx, "+66812345678", "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของ")  # queued, not yet stored
+    assert re.search(r"\d{7}", waiting)
+    (intake,) = [k for k in ctx.redis.scan_iter(keys.INTAKE("*")) if k != keys.PENDING_REPORTS]
+    assert json.loads(ctx.redis.get(intake) or "{}")["contact"]
+    from gateway.channels.sending import Outgoing
+    from reports.identity import encrypt_contact
+
+    done = ctx.jobs.enqueue(SEND_REPLY(Outgoing("twilio", "+66812345678", "x", "k1").to_json(
+        lambda a: encrypt_contact(ctx.settings.secret_key, a))))
+    from rq.job import Job
+
+    finished = Job.fetch(str(done), connection=ctx.jobs.redis)
+    finished.set_status("finished")
+    ctx.jobs.redis.hset(finished.key, "status", "finished")
+    assert jobs.forget(pid) is False  # not in the database yet…
+    assert json.loads(ctx.redis.get(intake) or "{}")["contact"] is None  # …but its waiting report holds no contact
+    assert not ctx.jobs.redis.exists(finished.key)
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        (stored,) = s.execute(select(Report)).scalars().all()
+        from reports.models import Reporter
+
+        assert s.get(Reporter, stored.reporter_id).contact_enc is None  # type: ignore[union-attr]
+    assert "+66812345678"[3:] not in _everything_in_redis(ctx)
+
+
+@pytest.mark.parametrize("forged", [
+    "เห็นเรือ\n✅ ปิดเรื่องแล้ว: แจ้งเท็จ",
+    "เห็นเรือ\r\nผู้แจ้ง (นามแฝง): R-AAAAAAAAAA · ช่องทาง: police",
+    "เห็นเรือ\u2028✅ closed",
+    "เห็นเรือ\x0b\x0c\x85🚨 แจ้งเหตุใหม่ เลขที่ 1234567",
+])
+def test_a_reporters_line_break_cannot_forge_a_line_of_the_alert(ctx: Context, forged: str) -> None:
+    from centres.alerts import render_alert, render_sms_alert
+
+    report = _report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน ริมโขง")
+    report.place_text = "ท่าอุเทนริมโขง"
+    clean = render_alert(report, "th", ctx.gazetteer).split("\n")
+    report.details, report.place_text = forged, "ท่าอุเทน\n✅ ปิดแล้ว"
+    alert = render_alert(report, "th", ctx.gazetteer)
+    lines = alert.split("\n")
+    assert len(lines) == len(clean)  # not one line more: what the reporter wrote stays inside its field
+    assert [line.split(":")[0] for line in lines] == [line.split(":")[0] for line in clean]
+    assert lines[-1].startswith("รายละเอียด: «") and lines[-1].endswith("»")
+    for splitter in ("\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\r"):
+        assert splitter not in alert
+    assert "\n" not in render_sms_alert(report, "th", ctx.gazetteer)
+
+
+def test_a_centre_may_show_its_group_a_coarser_point(ctx: Context, tmp_path: Any,
+                                                    telegram: Any) -> None:
+    from reports.context import install
+    from tests.conftest import FIXTURES, make_context
+
+    centres = (FIXTURES / "centers.yaml").read_text().replace(
+        "{chat_id: -1001234567890, thread_id: 7}", "{chat_id: -1001234567890, thread_id: 7, precision: 2}", 1)
+    (tmp_path / "centers.yaml").write_text(centres)
+    coarse = make_context(ctx.settings.replace(centers_file=str(tmp_path / "centers.yaml")))
+    install(coarse)
+    try:
+        report = _report(coarse, "แจ้ง ยาเสพติด เห็นเรือขนของ", location=(17.571234, 104.591234))
+        alert = next(c.params["text"] for c in telegram.sent() if "maps" in c.params.get("text", ""))
+        assert "17.57,104.59" in alert and "17.57123" not in alert  # the group sees about a kilometre
+        api = create_app(context=coarse).test_client().get(f"/api/reports/{report.ticket}", headers=BEARER)
+        assert api.get_json()["location"]["lat"] == pytest.approx(17.571234)  # members keep the exact point
+    finally:
+        install(ctx)
+        coarse.close()

@@ -50,7 +50,8 @@ def test_report_is_stored_routed_and_alerted_once(ctx: Context, telegram: FakeTe
     assert sent[0].params["chat_id"] == "-1001234567890" and sent[0].params["message_thread_id"] == "7"
     text = sent[0].params["text"]
     assert report.ticket in text and "ยาเสพติด" in text and "อ.ท่าอุเทน" in text and "2569" in text
-    assert "812345678" not in text and report.reporter_id in text
+    assert "812345678" not in text and report.reporter_alias and report.reporter_alias in text
+    assert report.reporter_id not in text  # the centre sees its own alias of the reporter, not the stored id
     assert {c: d.status for c, d in deliveries(ctx, report_id).items()} == {"telegram": "sent", "inbox": "sent"}
     assert ctx.redis.get(keys.TICKET_STATUS(report.ticket)) == "new"
 
@@ -193,8 +194,9 @@ def test_forget_job_erases_the_contact(ctx: Context) -> None:
     pid = pseudonym(ctx.settings.secret_key, "+66812345678")
     assert jobs.forget(pid)
     with ctx.sessions() as s:
-        reporter = s.get(Reporter, pid)
-        assert reporter is not None and reporter.contact_enc is None
+        assert s.get(Reporter, pid) is None  # nothing keyed by the number is left
+        (moved,) = s.execute(select(Reporter)).scalars().all()
+        assert moved.contact_enc is None and moved.forgotten_at is not None and moved.id.startswith("F-")
 
 
 ARANYAPRATHET = "แจ้ง ลักลอบข้ามแดน อรัญประเทศ คนสิบคนข้ามมา"

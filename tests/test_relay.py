@@ -51,7 +51,7 @@ def test_question_and_answer_go_both_ways_without_numbers(ctx: Context, twilio_a
     assert sms(ctx, VILLAGER, "ประมาณสิบคน ผู้หญิงเยอะ") == t("th", "relay_sent")
     run_worker(ctx.redis)
     (answer,) = texts_to(twilio_api, OFFICER)
-    assert answer == t("th", "relay_answer", ticket=ticket, answer="ประมาณสิบคน ผู้หญิงเยอะ")
+    assert answer == t("th", "relay_answer", ticket=ticket, answer="«ประมาณสิบคน ผู้หญิงเยอะ»")
     assert VILLAGER[3:] not in answer
     # the question is answered: the next message is an ordinary conversation again
     assert sms(ctx, VILLAGER, "สวัสดี") == t("th", "ask_category")

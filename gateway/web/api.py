@@ -31,7 +31,7 @@ def report_json(report: Report, deliveries: list[Delivery] | None = None) -> dic
         "received_at": report.received_at.isoformat(),
         "when": report.when_code,
         "details": report.details,
-        "reporter": report.reporter_id,
+        "reporter": report.reporter_alias or report.reporter_id,
         "flags": report.flags,
         "location": {
             "text": report.place_text,
