@@ -21,7 +21,7 @@ from reports.context import Context
 from reports.identity import keyed_hash
 from reports.models import ApiToken, utcnow
 
-SCOPES = ("reports:read", "reports:upload", "broadcast")
+SCOPES = ("reports:read", "reports:upload", "broadcast", "metrics")
 EVERY_CENTRE = "*"
 TOKEN = re.compile(r"^nts_([a-z0-9]{8})_([A-Za-z0-9_-]{20,64})$")
 TOUCH_EVERY_S = 300

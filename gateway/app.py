@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.composition import build_context
 from gateway.settings import Settings
 from gateway.web import api, batch, broadcasts, center, dev, guard, health, login
+from gateway.web.proxies import TrustedProxies
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
 from reports.context import Context
@@ -25,9 +25,9 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.proxy_hops > 0:
-        # The client's address from X-Forwarded-For, trusting exactly as many proxies as configured (a client
-        # cannot pose as another by sending the header itself): https://werkzeug.palletsprojects.com/en/stable/middleware/proxy_fix/
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
+        # The client's address from X-Forwarded-For, from our own proxies only (gateway/web/proxies.py).
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.proxy_hops,  # type: ignore[method-assign]
+                                      settings.trusted_proxies)
     app.extensions["ntswatch"] = AppState(ctx)
     for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp):
         app.register_blueprint(bp)

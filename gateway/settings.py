@@ -4,6 +4,7 @@ with the variable's name."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 # Runtime data of the embedded stack (Redis AOF, SQLite, dev secrets, media, spool); NTS_VAR_DIR moves it.
 VAR_DIR = Path(os.environ.get("NTS_VAR_DIR") or PROJECT_ROOT / "var")
 UPDATES = ("received", "acknowledged", "assigned", "closed")
+
+
+MIN_SECRET = 16  # characters of a shared secret or token: fewer can be guessed over the network
 
 
 class SettingsError(ValueError):
@@ -36,6 +40,7 @@ ENVIRONMENT: dict[str, str] = {
     "sweep_interval_s": "NTS_SWEEP_INTERVAL_S", "sweep_grace_s": "NTS_SWEEP_GRACE_S",
     "processing_claim_s": "NTS_PROCESSING_CLAIM_S", "send_claim_s": "NTS_SEND_CLAIM_S",
     "retention_days": "NTS_RETENTION_DAYS", "broadcast_rates": "NTS_BROADCAST_RATES", "dev_outbox": "NTS_DEV_OUTBOX",
+    "trusted_proxies": "NTS_TRUSTED_PROXIES",
 }
 
 
@@ -70,6 +75,9 @@ class Settings(BaseModel):
     # every request would then come from the proxy's address, and the per-address refusal limit
     # (gateway/web/guard.py) would block the providers with the guesser.
     proxy_hops: int = Field(0, ge=0, le=5)
+    # Only these addresses (or networks) may set X-Forwarded-For: a client reaching the app directly cannot pick
+    # its apparent address.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # Which proactive updates reporters get; STOP silences all of them for one reporter.
     reporter_updates: tuple[str, ...] = UPDATES
     dedup_ttl_s: int = 48 * 3600
@@ -137,6 +145,34 @@ class Settings(BaseModel):
             path = PROJECT_ROOT / path
         return path
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad one
+        return value
+
+    def check_serving(self) -> None:
+        """Refuse to serve with a configuration that would fail or be guessable in the field (SettingsError
+        naming every variable to set): no secret key, short secrets behind a public https address, the
+        development outbox in production."""
+        problems: list[str] = []
+        if len(self.secret_key) < MIN_SECRET:
+            problems.append(f"NTS_SECRET_KEY: set a random value of at least {MIN_SECRET} characters (it keys the "
+                            "pseudonyms and encrypts contacts; keep it), e.g. "
+                            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        if self.public_url.startswith("https://"):
+            for field in ("api_token", "twilio_auth_token", "telegram_webhook_secret", "line_channel_secret",
+                          "smsgateway_secret", "ussd_secret"):
+                value = getattr(self, field)
+                if value and len(value) < MIN_SECRET:
+                    problems.append(f"{ENVIRONMENT[field]}: {len(value)} characters is guessable behind "
+                                    f"{self.public_url}; use at least {MIN_SECRET} random characters")
+            if self.dev_outbox:
+                problems.append("NTS_DEV_OUTBOX: development only; unset it behind a public address")
+        if problems:
+            raise SettingsError("; ".join(problems))
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes`, validated again."""
         return Settings.model_validate({**self.model_dump(), **changes})
@@ -174,6 +210,8 @@ def _parse(name: str, raw: str) -> Any:
             key, _, value = item.partition("=")
             rates[key.strip()] = value.strip()
         return rates
+    if name == "trusted_proxies":
+        return tuple(x.strip() for x in raw.split(",") if x.strip())
     if name == "dev_outbox":
         return raw.lower() in ("1", "true", "yes", "on")
     return raw

@@ -371,3 +371,78 @@ def test_a_centre_may_show_its_group_a_coarser_point(ctx: Context, tmp_path: Any
     finally:
         install(ctx)
         coarse.close()
+
+
+# -- safe configuration --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"secret_key": ""}, ["NTS_SECRET_KEY"]),
+    ({"secret_key": "x"}, ["NTS_SECRET_KEY"]),
+    ({"api_token": "a", "ussd_secret": "u"}, ["NTS_API_TOKEN", "USSD_SECRET"]),
+    ({"telegram_webhook_secret": "short", "line_channel_secret": "s"}, ["TELEGRAM_WEBHOOK_SECRET",
+                                                                         "LINE_CHANNEL_SECRET"]),
+    ({"dev_outbox": True}, ["NTS_DEV_OUTBOX"]),
+])
+def test_a_process_refuses_to_serve_with_an_unsafe_configuration(ctx: Context, changes: dict[str, Any],
+                                                                  named: list[str]) -> None:
+    from gateway.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        ctx.settings.replace(**changes).check_serving()
+    for variable in named:
+        assert variable in str(caught.value)
+    ctx.settings.check_serving()  # the tests' own configuration is a safe one
+    ctx.settings.replace(public_url="http://127.0.0.1:8000", api_token="a").check_serving()  # a laptop trial
+
+
+def test_the_worker_command_says_what_to_set_and_stops(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NTS_", "REDIS_URL", "DATABASE_URL"))}
+    env.update(NTS_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+               NTS_PUBLIC_URL="https://gateway.example.org", NTS_API_TOKEN="abc")
+    done = subprocess.run([sys.executable, "-m", "gateway.cli", "worker", "--burst"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "NTS_SECRET_KEY" in done.stderr and "NTS_API_TOKEN" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_metrics_are_for_a_local_scraper_or_a_token_with_the_metrics_scope(ctx: Context) -> None:
+    from centres import tokens
+
+    client = create_app(context=ctx).test_client()
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.get("/metrics", environ_base=outside).status_code == 401
+    _made, reader = tokens.create(ctx, ["4803"], ["reports:read"], "dashboard", 30, "test")
+    _made, scraper = tokens.create(ctx, ["*"], ["metrics"], "prometheus", 30, "test")
+    assert client.get("/metrics", environ_base=outside,
+                      headers={"Authorization": f"Bearer {reader}"}).status_code == 401
+    scraped = client.get("/metrics", environ_base=outside, headers={"Authorization": f"Bearer {scraper}"})
+    assert scraped.status_code == 200 and "nts_" in scraped.get_data(as_text=True)
+    assert client.get("/metrics", environ_base=outside, headers=BEARER).status_code == 200  # the operator's
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "seen"), [
+    ("203.0.113.9", "10.0.0.1", "203.0.113.9"),      # straight to the app: the header is the client's own claim
+    ("127.0.0.1", "198.51.100.7", "198.51.100.7"),   # through our nginx on this host
+    ("127.0.0.1", "198.51.100.7, 127.0.0.1", "127.0.0.1"),  # one hop trusted: the last address is taken
+])
+def test_forwarded_addresses_are_believed_only_from_our_proxy(ctx: Context, peer: str, forwarded: str,
+                                                              seen: str) -> None:
+    from flask import request
+
+    from tests.conftest import make_context
+
+    behind_nginx = make_context(ctx.settings.replace(proxy_hops=1))
+    app = create_app(context=behind_nginx)
+
+    @app.get("/_whoami")
+    def whoami() -> str:
+        return request.remote_addr or ""
+
+    got = app.test_client().get("/_whoami", environ_base={"REMOTE_ADDR": peer},
+                                headers={"X-Forwarded-For": forwarded})
+    assert got.get_data(as_text=True) == seen
+    behind_nginx.close()

@@ -34,6 +34,7 @@ def web() -> int:
     from reports.db import upgrade
 
     ctx = context()
+    ctx.settings.check_serving()
     upgrade(ctx.engine)
 
     class _App(BaseApplication):
@@ -82,6 +83,7 @@ def worker(burst: bool) -> int:
     from workers.sweeper import start_sweeper
 
     ctx = context()
+    ctx.settings.check_serving()
     upgrade(ctx.engine)
     ctx.gazetteer  # noqa: B018 (load once before the first job, not inside it)
     # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
@@ -103,6 +105,7 @@ def telegram(action: str, drop_pending: bool) -> int:
     from bots.telegram import run_polling, set_webhook
 
     ctx = context()
+    ctx.settings.check_serving()
     if action == "set-webhook":
         result = set_webhook(ctx, drop_pending=drop_pending)
         click.echo(f"webhook {'set' if result['ok'] else 'NOT set'}: {result['url']}")
@@ -126,6 +129,7 @@ def spool_replay(once: bool, interval: float) -> int:
     from gateway.spool import Spool
 
     ctx = context()
+    ctx.settings.check_serving()
     box = Spool(ctx.settings.spool_path(), ctx.settings.secret_key)
     engine = Engine.for_context(ctx)
     if once:

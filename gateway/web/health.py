@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import ipaddress
+
+from flask import Blueprint, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from centres import tokens
 from gateway.web.state import app_state
 from reports.db import ping
 
@@ -37,6 +40,22 @@ def readyz() -> tuple[Response, int]:
 
 
 @bp.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text exposition."""
+def metrics() -> Response | tuple[Response, int]:
+    """Prometheus text exposition: to a scraper on this host, or with the operator's token or one with the
+    `metrics` scope (Prometheus: `authorization: {credentials: <token>}` in the scrape config). Counts say how
+    busy each centre and channel is, which is nobody else's business."""
+    if not _loopback(request.remote_addr or ""):
+        kind, _, presented = request.headers.get("Authorization", "").partition(" ")
+        found = tokens.check(app_state().ctx, presented.strip()) if kind.lower() == "bearer" else None
+        if found is None or not found.allows("metrics"):
+            resp = jsonify(error="metrics need a bearer token with the metrics scope, or a scraper on this host")
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="ntswatch"'
+            return resp, 401
     return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
