@@ -136,3 +136,20 @@ def test_a_signature_for_another_centre_does_not_fit(ctx: Context) -> None:
     assert actions.verify(ctx.settings.secret_key, data) == ("ack", "100009", "2706")
     assert actions.verify(ctx.settings.secret_key, data.replace(":2706:", ":4803:")) is None
     assert actions.verify("another-secret-key-0123456789", data) is None
+
+
+def test_one_press_delivered_three_times_acts_once(client: FlaskClient, ctx: Context, telegram: FakeTelegram,
+                                                   alert: dict[str, object]) -> None:
+    """Telegram redelivers an update it thinks was not answered: one audit row and one edit for one press."""
+    update = {"update_id": 424242, "callback_query": {
+        "id": "cb-once", "from": HEAD, "chat_instance": "1", "data": button(alert, "ack"),
+        "message": {"message_id": alert["message_id"], "date": 1, "text": alert["text"],
+                    "chat": {"id": -1001234567890, "type": "supergroup", "title": "NTS-MWCC Tha Uthen"}}}}
+    for _ in range(3):
+        resp = client.post("/webhooks/telegram", data=json.dumps(update), content_type="application/json",
+                           headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET})
+        assert resp.status_code == 200
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        acks = [e for e in s.execute(select(AuditEvent)).scalars() if e.event == "acknowledged"]
+    assert len(acks) == 1 and len(telegram.sent("editMessageText")) == 1
