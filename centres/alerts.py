@@ -31,6 +31,29 @@ def quoted(text: str) -> str:
     return f"«{one_line.replace('«', '‹').replace('»', '›')}»" if one_line else "-"
 
 
+def place_flag(report: Report) -> str | None:
+    """The catalog key of what the centre should check about the place, saying what is true: not found at all,
+    found but outside the districts this gateway covers, one name for several places, a misspelling guessed."""
+    if not report.district_code:
+        return "alert_unresolved"
+    if "outside_border_districts" in report.flags:
+        return "alert_outside"
+    if "ambiguous" in report.flags:
+        return "alert_ambiguous"
+    if "fuzzy" in report.flags:
+        return "alert_guessed"
+    return None
+
+
+def channel_label(channel: str, lang: str) -> str:
+    """How an officer names the surface a report came by (never a vendor's name: Twilio and the office's
+    Android phone are both SMS)."""
+    fixed = {"twilio": "SMS", "smsgateway": "SMS", "ussd": "USSD", "telegram": "Telegram", "line": "LINE"}
+    if channel in fixed:
+        return fixed[channel]
+    return t(lang, f"channel_{channel}") if channel in ("offline", "web", "walk_in") else channel
+
+
 def _local_time(report: Report, lang: str) -> str:
     local = report.received_at.astimezone(BANGKOK)
     year = ce_to_be(local.year) if lang == "th" else local.year
@@ -81,15 +104,17 @@ def render_alert(report: Report, lang: str, gazetteer: Gazetteer, channel: str =
         lines.append(f"https://maps.google.com/?q={report.lat:.{digits}f},{report.lon:.{digits}f}")
     if not where:
         where = "-"
-    if not report.district_code or "ambiguous" in report.flags or "outside_border_districts" in report.flags:
-        lines.append(t(lang, "alert_unresolved"))
+    flag = place_flag(report)
+    if flag:
+        lines.append(t(lang, flag))
     if incident is not None:
         lines.append("🔗 " + t(lang, "alert_linked", count=incident.count, hours=int(INCIDENT_WINDOW.seconds // 3600),
                                ticket=incident.first_ticket))
     lines.append(f"{t(lang, 'alert_when')}: {t(lang, f'when_{report.when_code}')}")
     lines.append(f"{t(lang, 'alert_received')}: {_local_time(report, lang)}")
     alias = report.reporter_alias or report.reporter_id
-    lines.append(f"{t(lang, 'alert_reporter')}: {alias} · {t(lang, 'alert_channel')}: {report.channel}")
+    via = channel_label(report.channel, lang)
+    lines.append(f"{t(lang, 'alert_reporter')}: {alias} · {t(lang, 'alert_channel')}: {via}")
     head = "\n".join(lines)
     limit = CHANNEL_LIMITS.get(channel, 4096)
     label = f"\n{t(lang, 'alert_details')}: "

@@ -15,7 +15,7 @@ from reports.enums import Category
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 EXPECTS = ("category", "place", "when", "text", "confirm")
 WHEN_CODES = ("now", "today", "earlier")
-COMMAND_WORDS = ("report", "status", "stop", "forget", "cancel", "back", "yes", "news")
+COMMAND_WORDS = ("report", "status", "stop", "forget", "cancel", "back", "yes", "news", "help")
 
 
 class FlowError(ValueError):
@@ -61,6 +61,8 @@ class Keywords:
     categories: dict[str, tuple[str, ...]]
     when: dict[str, tuple[str, ...]]
     languages: dict[str, tuple[str, ...]]
+    polite_before: tuple[str, ...] = ()
+    polite_after: tuple[str, ...] = ()
 
 
 def _read(path: Path) -> Any:
@@ -148,7 +150,8 @@ def parse_keywords(data: Any, path: Path) -> Keywords:
     when = {w: words(f"when.{w}", when_raw.get(w)) for w in WHEN_CODES}
     langs = data.get("languages") or {}
     languages = {lang: words(f"languages.{lang}", langs.get(lang)) for lang in ("th", "lo", "km", "en")}
-    return Keywords(commands, categories, when, languages)
+    return Keywords(commands, categories, when, languages, words("polite_before", data.get("polite_before")),
+                    words("polite_after", data.get("polite_after")))
 
 
 @cache

@@ -189,6 +189,8 @@ class Engine:
                 # Someone else's ticket and no ticket at all get the same answer: tickets cannot be tried out.
                 return self._say(turn, state, "status_not_here", ticket=ticket)
             return self._say(turn, state, "status_reply", ticket=ticket, status=t(lang, f"status_{status}"))
+        if command.name == "help":
+            return self._say(turn, state, "help")
         if command.name == "language":
             turn.profile = {**turn.profile, "explicit": "1"}
             return self._say(turn, state, "language_set")
@@ -326,11 +328,12 @@ class Engine:
         return self._ask(turn, state, self.flow.step(state.step))
 
     def _answer(self, turn: Turn, state: Conversation, text: str) -> Reply:
-        msg, lang = turn.msg, turn.lang
+        msg = turn.msg
         step = self.flow.step(state.step or self.flow.steps[0].id)
         self._remember(state, msg)
         s = state.slots
-        sorry = t(lang, "not_understood")
+        missed = state.misses
+        state.misses = 0
         if step.expects == "confirm":
             command = parse_command(text)
             choice = text.strip()
@@ -340,7 +343,7 @@ class Engine:
                 return self._back(turn, state)
             if choice == "9":
                 return self._say(turn, None, "cancelled")
-            return self._next(turn, state, prefix=sorry)
+            return self._not_understood(turn, state, missed)
         if text.strip() == "0":
             return self._back(turn, state)
         if step.expects == "category":
@@ -349,7 +352,7 @@ class Engine:
                 category, _ = parse_category(text, anywhere=True)
                 found.category = category
             if found.category is None:
-                return self._next(turn, state, prefix=sorry)
+                return self._not_understood(turn, state, missed)
             self._fill(state, found, msg)
         elif step.expects == "place":
             if msg.location:
@@ -367,7 +370,7 @@ class Engine:
         elif step.expects == "when":
             when = parse_when(text)
             if when is None:
-                return self._next(turn, state, prefix=sorry)
+                return self._not_understood(turn, state, missed)
             s.when = when
             state.history.append("when")
         elif step.expects == "text":
@@ -375,10 +378,19 @@ class Engine:
                 # A photo or a voice note is an answer for those who do not type.
                 text = " ".join("📷" if m.get("kind") == "photo" else "🎤" for m in msg.media)
             elif not any(ch.isalnum() for ch in text):
-                return self._next(turn, state, prefix=sorry)
+                return self._not_understood(turn, state, missed)
             s.details = text[:1000]
             state.history.append("details")
         return self._next(turn, state)
+
+    def _not_understood(self, turn: Turn, state: Conversation, missed: int) -> Reply:
+        """"Sorry, not understood" and the question again; after two in a row, the one-part help with the way
+        out (cancel, stop) instead, so a reporter who is stuck is not sent the same two SMS again and again."""
+        state.misses = missed + 1
+        if state.misses >= 2:
+            state.misses = 0
+            return self._say(turn, state, "help")
+        return self._next(turn, state, prefix=t(turn.lang, "not_understood"))
 
     def _back(self, turn: Turn, state: Conversation) -> Reply:
         state.one_line = False

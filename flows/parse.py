@@ -75,18 +75,57 @@ def _when() -> PhraseIndex[str]:
     return _index_of(load_keywords().when)
 
 
+@cache
+def _polite() -> tuple[PhraseIndex[str], PhraseIndex[str]]:
+    before: PhraseIndex[str] = PhraseIndex()
+    after: PhraseIndex[str] = PhraseIndex()
+    kw = load_keywords()
+    for w in kw.polite_before:
+        before.add(w, "polite")
+    for w in kw.polite_after:
+        after.add(w, "polite")
+    return before, after
+
+
+_NOISE = re.compile(r"^[\s.,;:!?…~\-*'\"()\[\]<>/\\|_=+^]+|[\s.,;:!?…~\-*'\"()\[\]<>/\\|_=+^]+$")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f]+")
+
+
+def _trailing_particles(text: str) -> str:
+    """`text` without the particles and punctuation at its end ("1234567 ครับ" → "1234567", "ค่ะ" → "")."""
+    _before, after = _polite()
+    rest = _NOISE.sub("", _EMOJI.sub(" ", text))
+    for _ in range(4):  # "ค่ะ นะคะ ขอบคุณค่ะ": a few in a row
+        hits = [h for h in after.scan(rest) if h.end == len(rest)]
+        if not hits:
+            break
+        rest = _NOISE.sub("", rest[:hits[-1].start])
+    return rest
+
+
 def parse_command(text: str) -> Command | None:
-    """The command a message starts with, if any ("STATUS 100017", "ยกเลิก", "ไทย")."""
-    m = _commands().match_prefix(text)
+    """The command a message starts with, if any ("STATUS 100017", "ยกเลิก", "ไทย"), courtesy and punctuation
+    aside ("ยกเลิกค่ะ", "STOP.", "ใช่ครับ", "ขอหยุดส่งนะคะ", "please stop"); "?" alone asks for help."""
+    core = _NOISE.sub("", _EMOJI.sub(" ", text))
+    if text.strip() and not core.strip() and "?" in text:
+        return Command("help", "")
+    m = _commands().match_prefix(core)
     if m is None:
-        return None
-    rest = text[m.end:].strip()
+        before, _after = _polite()
+        polite = before.match_prefix(core)
+        if polite is None:
+            return None
+        core = core[polite.end:].strip()
+        m = _commands().match_prefix(core)
+        if m is None:
+            return None
+    rest = _trailing_particles(core[m.end:].strip())
     name = m.values[0]
     if name.startswith("language:"):
         if rest:  # "ไทย" alone chooses the language; "ไทย…" followed by more is not a command
             return None
         return Command("language", "", name.split(":", 1)[1])
-    if name in ("cancel", "back", "stop", "forget", "yes") and rest:
+    if name in ("cancel", "back", "stop", "forget", "yes", "help") and rest:
         return None  # "ส่ง ยาบ้า…" or "stop the boat" is text, not a command
     return Command(name, rest)
 

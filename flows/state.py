@@ -43,6 +43,7 @@ class Conversation:
     media: list[dict[str, Any]] = field(default_factory=list)  # photo and voice references, fetched later
     step: str | None = None  # the question asked last
     place_tries: int = 0
+    misses: int = 0  # answers not understood in a row: after two, the help text instead of the question again
     one_line: bool = False  # everything came in one message: no confirmation asked
     resume_offered: bool = False  # a USSD reporter cut off mid-report was asked "continue or restart?"
 

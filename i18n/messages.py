@@ -24,6 +24,7 @@ REPORTER: dict[str, str] = {
     "ask_details": N_("What did you see? Tell us briefly: how many people, vehicles, boats, time."),
     "confirm": N_("{category} at {place}, {when}: {details} Reply 1 send, 0 change, 9 cancel"),
     "not_understood": N_("Sorry, we did not understand."),
+    "help": N_("To report send: REPORT <what> <where> <what you saw>. CANCEL starts again, STOP ends our messages."),
     "place_not_found": N_("We could not find that place. Try the district or tambon name, e.g. Tha Uthen."),
     "report_received": N_(
         "Thank you. Report received, ticket {ticket}. Send STATUS {ticket} to follow it. Your name stays secret."
@@ -120,6 +121,12 @@ ALERT: dict[str, str] = {
     "alert_reporter": N_("Reporter"),
     "alert_channel": N_("Channel"),
     "alert_unresolved": N_("Place not found in the gazetteer, please check"),
+    "alert_outside": N_("The place is outside the border districts this gateway covers, please check"),
+    "alert_ambiguous": N_("Several places have this name, please check"),
+    "alert_guessed": N_("The place name was misspelt and guessed, please check"),
+    "channel_offline": N_("collected offline"),
+    "channel_web": N_("web form"),
+    "channel_walk_in": N_("at the office / by phone"),
     "alert_escalated": N_("NOT ACKNOWLEDGED after {minutes} min!"),
     "alert_partner_title": N_("Report {ticket} shared by a Thai border centre"),
     "alert_linked": N_("{count} reports of this here within {hours} h (first: {ticket})"),

@@ -1,7 +1,8 @@
 """Normalise what people type before anything is matched.
 
 Plain NFC is not enough for the scripts on this border: it does not unify Thai SARA AM (U+0E33) with
-NIKHAHIT + SARA AA, nor the Lao equivalents, and the Lao HO-clusters have two spellings in daily use.
+NIKHAHIT + SARA AA, nor the Lao equivalents; the Lao HO-clusters have two spellings in daily use, and Khmer's
+COENG TA and COENG DA are typed for one another.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ _LAO_AM = re.compile("\u0ecd([\u0ec8-\u0ecb]?)\u0eb2")
 _LAO_AM_TONE_AFTER = re.compile("\u0eb3([\u0ec8-\u0ecb])")
 # Lao HO clusters: ຫລ -> ຫຼ, ຫນ -> ໜ, ຫມ -> ໝ (both spellings are in daily use).
 _LAO_HO = (("\u0eab\u0ea5", "\u0eab\u0ebc"), ("\u0eab\u0e99", "\u0edc"), ("\u0eab\u0ea1", "\u0edd"))
+# Khmer: COENG DA and COENG TA look the same under a consonant and people type either (ស្ដី/ស្តី); NIKAHIT typed
+# before AA is the same sign as AA + NIKAHIT (ាំ).
+_KHMER = (("\u17d2\u178a", "\u17d2\u178f"), ("\u17c6\u17b6", "\u17b6\u17c6"))
 # Other control characters (C0/C1 except tab/newline) never belong in a report.
 # A lone surrogate (from a JSON "\\ud800" escape) is not a character at all.
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]")
@@ -50,7 +54,7 @@ def normalize_text(text: str) -> str:
     text = _THAI_AM_TONE_AFTER.sub(lambda m: m.group(1) + "\u0e33", text)
     text = _LAO_AM.sub(lambda m: m.group(1) + "\u0eb3", text)
     text = _LAO_AM_TONE_AFTER.sub(lambda m: m.group(1) + "\u0eb3", text)
-    for old, new in _LAO_HO:
+    for old, new in _LAO_HO + _KHMER:
         text = text.replace(old, new)
     # CRLF and a lone CR (old phones) are line breaks too.
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]

@@ -23,6 +23,7 @@ import yaml
 from gateway.settings import CONFIG_DIR
 from i18n.normalize import match_key, normalize_text
 from i18n.phrases import Folded, PhraseIndex, PhraseMatch
+from i18n.transliterate import thai_to_lao
 
 GAZETTEER_DIR = CONFIG_DIR / "gazetteer"
 
@@ -38,6 +39,12 @@ PLACE_PREFIXES = (
     "amphoe", "tambon", "district", "village", "ban", "at", "near", "in",
 )
 
+# Words that say the next name is a tambon, district or province: after one, even a name that is also an
+# everyday word ("ต.ริม", "จ.เลย") is a place.
+ADMIN_PREFIXES = ("อำเภอ", "อ.", "ตำบล", "ต.", "จังหวัด", "จ.", "ເມືອງ", "ແຂວງ", "ຕາແສງ", "ស្រុក", "ខេត្ត", "ឃុំ",
+                  "amphoe", "tambon", "district", "province")
+ADMIN_MARKERS = tuple(match_key(p) for p in ADMIN_PREFIXES)
+
 # Lao letters to their Thai counterparts, so a Thai name typed in Lao script can be compared.
 _LAO_TO_THAI = str.maketrans(
     {
@@ -49,7 +56,6 @@ _LAO_TO_THAI = str.maketrans(
         "້": "้", "໊": "๊", "໋": "๋", "ໍ": "ํ", "ໆ": "ๆ", "ຯ": "ฯ",
     }
 )
-_THAI_TO_LAO = {v: chr(k) for k, v in _LAO_TO_THAI.items() if isinstance(v, str) and len(v) == 1}
 
 
 def lao_to_thai(text: str) -> str:
@@ -166,7 +172,7 @@ class Gazetteer:
             kind = "tambon_border" if is_border else "tambon"
             entry = _Entry("tambon", PRIORITY[kind], p["district_code"], p["tambon_code"], p["province_code"],
                            border_tambon=is_border)
-            for name in (p["tambon_th"], p["tambon_en"], "ตำบล" + p["tambon_th"]):
+            for name in (p["tambon_th"], p["tambon_en"], "ตำบล" + p["tambon_th"], thai_to_lao(p["tambon_th"])):
                 self._add(name, entry)
         self._features = features
         self._load_aliases()
@@ -187,20 +193,48 @@ class Gazetteer:
     def _load_aliases(self) -> None:
         with (self.directory / "aliases.yaml").open(encoding="utf-8") as f:
             data = yaml.safe_load(f)
+        self.common_words = frozenset(match_key(str(w)) for w in data.get("common_words", []))
         for item in data.get("crossings", []):
             d = self.districts[str(item["district"])]
             entry = _Entry("crossing", PRIORITY["crossing"], d.code, None, d.province_code)
             for name in item["names"]:
                 self._add(str(name), entry)
-        for code, names in (data.get("lao_names") or {}).items():
-            d = self.districts[str(code)]
-            entry = _Entry("district", PRIORITY["district"], d.code, None, d.province_code)
-            for name in names:
-                self._add(str(name), entry)
-        # Every Thai district name also in Lao letters (ท่าอุเทน -> ທ່າອຸເທນ works for most names).
+        self._load_local_names()
+
+    def _load_local_names(self) -> None:
+        """Lao and Khmer names of the districts and provinces (config/gazetteer/names.yaml): shown to readers
+        of those languages and matched as input, with the other spellings people type."""
+        with (self.directory / "names.yaml").open(encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        self.local_names: dict[str, dict[str, str]] = {
+            str(code): {k: str(v) for k, v in names.items() if k in ("lo", "km")}
+            for code, names in (data.get("districts") or {}).items()}
+        self.province_names: dict[str, dict[str, str]] = {
+            str(code): {k: str(v) for k, v in names.items() if k in ("lo", "km")}
+            for code, names in (data.get("provinces") or {}).items()}
+        self.review: list[tuple[str, str, str]] = [
+            (str(code), lang, str(names[lang])) for code, names in (data.get("districts") or {}).items()
+            for lang in names.get("review", [])] + [
+            (str(code), lang, str(names[lang])) for code, names in (data.get("provinces") or {}).items()
+            for lang in names.get("review", [])]
         for d in self.districts.values():
-            lao = "".join(_THAI_TO_LAO.get(ch, ch) for ch in d.name_th)
-            self._add(lao, _Entry("district", PRIORITY["district"], d.code, None, d.province_code))
+            entry = _Entry("district", PRIORITY["district"], d.code, None, d.province_code)
+            spellings = [*self.local_names.get(d.code, {}).values(), *(data.get("also") or {}).get(d.code, []),
+                         thai_to_lao(d.name_th)]
+            for name in spellings:
+                self._add(str(name), entry)
+                if str(name).startswith("ເມືອງ"):  # "ນະຄອນພະນົມ" alone, as Lao speakers say the town
+                    self._add(str(name)[5:], entry)
+            lao = self.local_names.get(d.code, {}).get("lo")
+            if lao and not lao.startswith("ເມືອງ"):
+                self._add("ເມືອງ" + lao, entry)
+            khmer = self.local_names.get(d.code, {}).get("km")
+            if khmer:
+                self._add("ស្រុក" + khmer, entry)
+        for code, names in (data.get("crossings_km") or {}).items():
+            d = self.districts[str(code)]
+            for name in names:
+                self._add(str(name), _Entry("crossing", PRIORITY["crossing"], d.code, None, d.province_code))
 
     def _district_facing(self, neighbour_en: str) -> District | None:
         """The Thai district with the longest border with a Lao/Cambodian province."""
@@ -248,6 +282,9 @@ class Gazetteer:
             self._add(ds[0].province_th, entry)
             self._add(ds[0].province_en, entry)
             self._add("จังหวัด" + ds[0].province_th, entry)
+            for lang, name in self.province_names.get(code, {}).items():
+                self._add(name, entry)
+                self._add(("ແຂວງ" if lang == "lo" else "ខេត្ត") + name, entry)
 
     def _load_other_thai_districts(self) -> None:
         """Every other Thai district (geothai): resolved to a district that has no border centre."""
@@ -273,19 +310,42 @@ class Gazetteer:
                     continue
                 fpos = len(skipped)
             m = self._index.match_at(f, fpos)
-            if m is not None:
+            if m is not None and (not self._weak(m) or skip in ADMIN_PREFIXES):
                 place = self._resolve([m], max_priority)
                 if place is not None:
                     return place, m.end
         return None
 
     def search(self, text: str, max_priority: int = PRIORITY_OTHER_THAI, fuzzy: bool = True) -> Place | None:
-        """The place named anywhere in `text`; fuzzy matching (typos, Lao spellings) when nothing matches."""
-        matches = self._index.scan(normalize_text(text))
+        """The place named anywhere in `text`; fuzzy matching (typos, Lao spellings) when nothing matches and
+        the text is a name on its own, not a sentence."""
+        text = normalize_text(text)
+        matches = [m for m in self._index.scan(text) if self._plausible(m, text)]
         place = self._resolve(matches, max_priority)
         if place is None and fuzzy:
             place = self._fuzzy(text, max_priority)
         return place
+
+    def _weak(self, m: PhraseMatch[_Entry]) -> bool:
+        """A name that is also an everyday word ("เลย", "ริม", "ด่าน", "ບໍ່"): short names of tambons, provinces
+        and places across the border, and the words listed in aliases.yaml."""
+        if m.key in self.common_words:
+            return True
+        strong = any(e.priority < PRIORITY["neighbour"] for e in m.values)
+        return not strong and len(m.key) <= 4
+
+    def _plausible(self, m: PhraseMatch[_Entry], text: str) -> bool:
+        """Whether `m` names a place in `text`: always for district and crossing names; for a weak name only
+        after a word like "ต." / "ເມືອງ" / "ស្រុក", or when it is the whole text (the answer to "where?")."""
+        if not self._weak(m):
+            return True
+        whole = match_key(text)
+        before = match_key(text[:m.start])
+        if whole == m.key and m.key not in self.common_words:
+            return True  # "เลย" as the whole answer to "where?" is Loei
+        return any(before.endswith(marker) and (whole == marker + m.key or before == marker
+                                                                  or len(before) > len(marker))
+                                     for marker in ADMIN_MARKERS)
 
     def _resolve(self, matches: list[PhraseMatch[_Entry]], max_priority: int) -> Place | None:
         entries = [(m, e) for m in matches for e in m.values if e.priority <= max_priority]
@@ -331,12 +391,12 @@ class Gazetteer:
             if query.startswith(p) and len(query) > len(p) + 2:
                 query = query[len(p):]
                 break
-        if len(query) < 4:
-            return None
+        if not 5 <= len(query) <= 24 or query in self.common_words:
+            return None  # a fragment, a sentence or an everyday word: nothing to guess from
         candidates = [query, lao_to_thai(query)] if any("\u0e80" <= c <= "\u0eff" for c in query) else [query]
         for q in candidates:
             pool = self._fuzzy_keys[q.isascii()]
-            found = difflib.get_close_matches(q, pool, n=1, cutoff=0.8)
+            found = difflib.get_close_matches(q, pool, n=1, cutoff=0.85)
             if found:
                 place = self._resolve([PhraseMatch(0, 0, found[0], self._index.values(found[0]))], max_priority)
                 if place is not None:
@@ -374,38 +434,62 @@ class Gazetteer:
                      ("gps_outside_thailand",))
 
     def district_name(self, code: str, lang: str) -> str | None:
-        """A district's name for a reader of `lang`: Thai letters, Lao letters (ท่าอุเทน → ທ່າອຸເທນ, as the
-        place index spells it, or romanised when a letter has no Lao twin), or the romanised name for Khmer and
-        English readers."""
+        """A district's name for a reader of `lang`, in their script: Thai; Lao (names.yaml, else the Lao spelling
+        of the Thai name); Khmer (names.yaml, else the romanised name); English."""
         d = self.districts.get(code)
         if d is None:
-            return None
+            other = geothai.district(code)
+            if other is None:
+                return None
+            return other.name_th if lang == "th" else thai_to_lao(other.name_th) if lang == "lo" else other.name_en
         if lang == "th":
             return d.name_th
+        local = self.local_names.get(code, {})
         if lang == "lo":
-            lao = "".join(_THAI_TO_LAO.get(ch, ch) for ch in d.name_th)
-            if not any("\u0e00" <= ch <= "\u0e7f" for ch in lao):  # no Thai letter left without a Lao one
-                return lao
+            # Without the word ເມືອງ: in Lao it is also the word for "district", which the texts put before it.
+            return (local.get("lo") or thai_to_lao(d.name_th)).removeprefix("ເມືອງ")
+        if lang == "km" and local.get("km"):
+            return local["km"]
         return d.name_en
 
+    def province_name(self, code: str, lang: str) -> str:
+        """A Thai province's name for a reader of `lang`."""
+        d = next((d for d in self.districts.values() if d.province_code == code), None)
+        other = None if d else geothai.province(code)
+        thai = d.province_th if d else other.name_th if other else code
+        english = d.province_en if d else other.name_en if other else code
+        if lang == "th":
+            return thai
+        local = self.province_names.get(code, {})
+        if lang == "lo":
+            return local.get("lo") or thai_to_lao(thai)
+        return local.get(lang) or english if lang == "km" else english
+
     def describe(self, place: Place, lang: str) -> str:
-        """A human name for a resolved place: tambon, district, province in Thai or English."""
+        """A resolved place as its reader names it, in their script, words in full: "ต.พนอม อ.ท่าอุเทน
+        จ.นครพนม", "ເມືອງທ່າອຸເທນ ແຂວງນະຄອນພະນົມ", "ស្រុកអរញ្ញប្រទេស ខេត្តស្រះកែវ", "Phanom, Tha Uthen,
+        Nakhon Phanom". Khmer readers get no tambon: no Khmer spelling of them is on file."""
         if not place.district_code:
             return place.matched
-        thai = lang in ("th", "lo")
-        parts: list[str] = []
-        if place.tambon_code and place.tambon_code in self.tambons:
-            t = self.tambons[place.tambon_code]
-            parts.append(("ต." + t["tambon_th"]) if thai else t["tambon_en"])
-        d = self.districts.get(place.district_code)
-        if d is not None:
-            parts.append(("อ." + d.name_th) if thai else d.name_en)
-            parts.append(("จ." + d.province_th) if thai else d.province_en)
-        else:
-            other = geothai.district(place.district_code)
-            if other is not None:
-                parts.append(("อ." + other.name_th) if thai else other.name_en)
-        return " ".join(parts) if thai else ", ".join(parts)
+        district = self.district_name(place.district_code, lang) or place.district_code
+        province = self.province_name(place.province_code or place.district_code[:2], lang)
+        tambon = self.tambons.get(place.tambon_code or "")
+        if lang == "th":
+            parts = [f"ต.{tambon['tambon_th']}"] if tambon else []
+            return " ".join([*parts, f"อ.{district}", f"จ.{province}"])
+        if lang == "lo":
+            parts = [f"ຕາແສງ{thai_to_lao(tambon['tambon_th'])}"] if tambon else []
+            town = f"ເມືອງ{district}"
+            return " ".join([*parts, town, f"ແຂວງ{province}"])
+        if lang == "km":
+            town = district if district.startswith("ក្រុង") or not _is_khmer(district) else f"ស្រុក{district}"
+            return f"{town} ខេត្ត{province}" if _is_khmer(province) else f"{town}, {province}"
+        parts = [tambon["tambon_en"]] if tambon else []
+        return ", ".join([*parts, district, province])
+
+
+def _is_khmer(text: str) -> bool:
+    return any("\u1780" <= ch <= "\u17ff" for ch in text)
 
 
 _default: Gazetteer | None = None

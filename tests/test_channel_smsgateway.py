@@ -131,7 +131,7 @@ def test_one_line_report_reaches_the_centre(client: FlaskClient, ctx: Context, p
     reply = phone_api.received("POST", "/message")[0].body["textMessage"]["text"]
     assert "เลขที่" in reply
     alert = [c for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
-    assert len(alert) == 1 and "smsgateway" in alert[0].params["text"]
+    assert len(alert) == 1 and "SMS" in alert[0].params["text"] and "smsgateway" not in alert[0].params["text"]
 
 
 def test_phone_api_down_retries_the_reply(client: FlaskClient, ctx: Context, phone_api: FakeAPI) -> None:
@@ -154,7 +154,7 @@ def test_smssync_message_gets_success_and_the_reply_as_a_send_task(client: Flask
     payload = data["payload"]
     assert payload["success"] is True and payload["error"] is None and payload["task"] == "send"
     assert payload["messages"][0]["to"] == "+85512345678"
-    assert "បានទទួលហើយ" in payload["messages"][0]["message"]
+    assert "បានទទួល លេខករណី" in payload["messages"][0]["message"]
     # SMSSync retries a post it got no answer to: the same message_id is not a second report.
     status, again = smssync(client, load_fixture("smsgateway", "smssync__message_km"))
     assert status == 200 and again["payload"]["success"] is True and again["payload"]["messages"] == []

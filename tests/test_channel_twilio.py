@@ -27,8 +27,8 @@ def _drop(field: str):  # type: ignore[no-untyped-def]
 
 CASES = [
     Case("one-line Thai report gets its ticket", "message__one_line_th", 200, reply="รับแจ้งแล้ว เลขที่"),
-    Case("one-line Lao report", "message__one_line_lo", 200, reply="ໄດ້ຮັບແຈ້ງແລ້ວ"),
-    Case("one-line Khmer report", "message__one_line_km", 200, reply="បានទទួលហើយ"),
+    Case("one-line Lao report", "message__one_line_lo", 200, reply="ຮັບແຈ້ງແລ້ວ ເລກທີ"),
+    Case("one-line Khmer report", "message__one_line_km", 200, reply="បានទទួល លេខករណី"),
     Case("one-line English report", "message__one_line_en", 200, reply="Report received, ticket"),
     Case("greeting starts the conversation", "message__greeting", 200, reply=t("th", "ask_category")),
     Case("unexpected script gets a clear answer", "message__unexpected_script", 200,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from centres import actions, escalation
 from flows.engine import Engine
 from gateway.channels.events import Inbound
+from i18n.catalog import text as t
 from reports.centres_file import MemberRef
 from reports.context import Context, install
 from reports.enums import Action
@@ -78,7 +79,7 @@ def test_an_unacknowledged_case_climbs_secretary_then_head(ctx: Context, twilio_
     run_worker(ctx.redis)
     assert [to for to, _ in sms_to(twilio_api)] == ["+66811113333"]  # the secretary
     body = sms_to(twilio_api)[0][1]
-    assert body.startswith("ยังไม่มีใครรับทราบ 5 นาทีแล้ว! NTS " + report.ticket)
+    assert body.startswith(t("th", "alert_escalated", minutes=5) + " NTS " + report.ticket)
     _rid, step, due2 = scheduled_args(ctx, report, 2)
     assert step == 2 and due2 == pytest.approx(due + 0.2 + 300, abs=1)
     monkeypatch.setattr(escalation, "clock", lambda: due2 + 0.1)
@@ -115,7 +116,7 @@ def test_duty_phones_come_first_and_the_sms_fits(ctx: Context, twilio_api: FakeA
     run_worker(ctx.redis)
     from i18n.sms import sms_size
 
-    escalated = [(to, body) for to, body in sms_to(twilio_api) if body.startswith("ยังไม่มีใคร")]
+    escalated = [(to, body) for to, body in sms_to(twilio_api) if body.startswith("ยังไม่มีผู้รับทราบ")]
     assert sorted(to for to, _ in escalated) == ["+66811110001", "+66811110002"]
     assert all(sms_size(body).parts <= 2 for _, body in escalated)
 
@@ -139,7 +140,7 @@ def test_escalation_fires_on_time_on_the_real_scheduler(ctx: Context, twilio_api
     _rid, _step, due = scheduled_args(fast, report, 1)
     run_worker(fast.redis, timeout=30)
     bodies = [r.body["Body"] for r in twilio_api.received("POST", SMS_PATH)]  # the reporter's update among them
-    escalated = [t for t, body in zip(arrived, bodies, strict=True) if body.startswith("ยังไม่มี")]
+    escalated = [t for t, body in zip(arrived, bodies, strict=True) if body.startswith("ยังไม่มีผู้รับทราบ")]
     assert len(escalated) == 2
     error = max(escalated) - due
     print(f"escalation due after 3 s: SMS at the provider {error:+.2f} s from due")
@@ -162,7 +163,7 @@ def test_a_timer_lost_with_redis_is_set_again_by_the_sweeper(ctx: Context, twili
     assert sweep(ctx, now=created + 301).escalations == 0  # queued once
     monkeypatch.setattr(escalation, "clock", lambda: created + 302)
     run_worker(ctx.redis)
-    escalated = [to for to, body in sms_to(twilio_api) if body.startswith("ยังไม่มีใคร")]
+    escalated = [to for to, body in sms_to(twilio_api) if body.startswith("ยังไม่มีผู้รับทราบ")]
     assert escalated == ["+66811113333"]  # the secretary, as the timer would have
     assert scheduled_args(ctx, report, 2)[1] == 2  # and the next rung's timer is set
     assert sweep(ctx, now=created + 301).escalations == 0

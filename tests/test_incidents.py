@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from i18n.catalog import text as t
 from reports.context import Context
 from reports.models import Report
 from tests.conftest import ALL_BACKENDS
@@ -31,8 +32,8 @@ def test_corroborating_reports_are_one_incident(ctx: Context, telegram: FakeTele
     by_ticket = {r.ticket: next(text for head, text in alerts.items() if r.ticket in head)
                  for r in (first, second, other_kind, third)}
     assert "🔗" not in by_ticket[first.ticket] and "🔗" not in by_ticket[other_kind.ticket]
-    assert f"🔗 มีแจ้งเรื่องนี้ที่นี่ 2 ครั้งใน 6 ชม. (ครั้งแรก: {first.ticket})" in by_ticket[second.ticket]
-    assert f"🔗 มีแจ้งเรื่องนี้ที่นี่ 3 ครั้งใน 6 ชม. (ครั้งแรก: {first.ticket})" in by_ticket[third.ticket]
+    assert "🔗 " + t("th", "alert_linked", count=2, hours=6, ticket=first.ticket) in by_ticket[second.ticket]
+    assert "🔗 " + t("th", "alert_linked", count=3, hours=6, ticket=first.ticket) in by_ticket[third.ticket]
 
 
 def test_older_reports_start_a_new_incident(ctx: Context) -> None:

@@ -73,7 +73,7 @@ def test_a_member_acts_by_postback_and_the_group_sees_who(line_ctx: Context, lin
     found = report(line_ctx)
     labels = buttons_of(pushes(line_api)[0])
     client = create_app(context=line_ctx).test_client()
-    for n, label in enumerate(["รับทราบ", "ตำรวจ", "ปิด: จบเรื่อง"]):
+    for n, label in enumerate(["รับทราบ", "ตำรวจ", "ปิด: ดำเนินการแล้ว"]):
         assert postback(client, labels[label], MEMBER, f"ev{n}") == 200
         assert postback(client, labels[label], MEMBER, f"ev{n}") == 200  # a redelivered event: applied once
         run_worker(line_ctx.redis)

@@ -155,5 +155,5 @@ def test_the_group_sees_what_an_officer_did_by_sms(ctx: Context, telegram: FakeT
     assert len(edits) == 2 and {e["chat_id"] for e in edits} == {"-1001234567890"}
     assert "Duty officer Somsak (police): รับทราบ" in edits[0]["text"] and edits[0]["text"].startswith(
         alert.params["text"])
-    assert "ปิด: จบเรื่อง" in edits[1]["text"] and "reply_markup" not in edits[1]  # closed: buttons gone
+    assert t("th", "act_resolved") in edits[1]["text"] and "reply_markup" not in edits[1]  # closed: buttons gone
     assert "reply_markup" in edits[0]

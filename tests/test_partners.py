@@ -41,7 +41,7 @@ def test_partners_get_a_redacted_alert_in_their_language(partner_ctx: Context, t
     (alert,) = [c.params for c in telegram.sent() if c.params["chat_id"] == PARTNER]
     text = alert["text"]
     assert text.startswith(f"🌏 ເລື່ອງ {report.ticket} ສົ່ງຕໍ່ຈາກສູນຊາຍແດນໄທ · ຄ້າມະນຸດ")
-    assert "อ.ท่าอุเทน" in text and "รถตู้" not in text and report.reporter_id not in text \
+    assert "ເມືອງທ່າອຸເທນ" in text and "รถตู้" not in text and report.reporter_id not in text \
         and str(report.reporter_alias) not in text
     assert "maps" not in text and "reply_markup" not in alert
     own = [c.params for c in telegram.sent() if c.params["chat_id"] == "-1001234567890"]
