@@ -174,8 +174,19 @@ def stop(procs: list[tuple[str, subprocess.Popen[bytes]]], forced: Callable[[], 
             while p.poll() is None and time.monotonic() < deadline and not forced():
                 time.sleep(0.05)
             if p.poll() is None:
-                p.kill()
+                _signal_group(p, signal.SIGKILL)  # the worker's job horse and scheduler too, not only the parent
                 p.wait()
+            else:
+                _signal_group(p, signal.SIGTERM)  # anything the child left behind (RQ's scheduler process)
+
+
+def _signal_group(p: subprocess.Popen[bytes], sig: int) -> None:
+    """Signal the process group a child leads (each child runs in its own session, see _bound_to_parent)."""
+    try:
+        os.killpg(p.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        if sig == signal.SIGKILL and p.poll() is None:
+            p.kill()
 
 
 def run_stack() -> int:

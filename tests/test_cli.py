@@ -249,5 +249,7 @@ def test_ctrl_c_twice_kills_everything_at_once_and_leaves_the_port_free(tmp_path
     with pytest.raises(OSError):
         _get(base + "/healthz")
     again = socket.socket()
+    # As gunicorn binds (SO_REUSEADDR): connections in TIME_WAIT do not matter, a process still listening does.
+    again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     again.bind(("127.0.0.1", port))  # the next `make run` can take the port
     again.close()
