@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,10 @@ class Keywords:
     languages: dict[str, tuple[str, ...]]
     polite_before: tuple[str, ...] = ()
     polite_after: tuple[str, ...] = ()
+    ordinary: tuple[str, ...] = ()  # words that hold a category or time word and mean something else
+    units: tuple[str, ...] = ()  # words that count things: a number before one is not a keypad choice
+    # category -> groups of words; a word of every group in a message says the category, when no word does
+    pairs: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 def _read(path: Path) -> Any:
@@ -151,7 +155,10 @@ def parse_keywords(data: Any, path: Path) -> Keywords:
     langs = data.get("languages") or {}
     languages = {lang: words(f"languages.{lang}", langs.get(lang)) for lang in ("th", "lo", "km", "en")}
     return Keywords(commands, categories, when, languages, words("polite_before", data.get("polite_before")),
-                    words("polite_after", data.get("polite_after")))
+                    words("polite_after", data.get("polite_after")),
+                    words("ordinary", data.get("ordinary") or ["-"]), words("units", data.get("units") or ["-"]),
+                    {str(c): tuple(words(f"pairs.{c}", g) for g in groups)
+                     for c, groups in (data.get("pairs") or {}).items()})
 
 
 @cache

@@ -23,6 +23,7 @@ from flows.parse import (
     Found,
     parse_category,
     parse_command,
+    parse_coordinates,
     parse_place,
     parse_report,
     parse_ticket,
@@ -260,6 +261,8 @@ class Engine:
             state.history.append("place")
         if msg.location:
             s.location = list(msg.location)
+        elif found.location and not s.location:
+            s.location = list(found.location)  # a point typed in the SMS: kept exactly, shown at the centre's precision
         if found.when and not s.when:
             s.when = found.when
             state.history.append("when")
@@ -355,8 +358,13 @@ class Engine:
                 return self._not_understood(turn, state, missed)
             self._fill(state, found, msg)
         elif step.expects == "place":
+            point = parse_coordinates(normalize_text(text))
             if msg.location:
                 self._fill(state, Found(), msg)
+            elif point is not None:  # "17.57,104.59" or a maps link typed as the answer
+                (lat, lon), _start, _end = point
+                self._fill(state, Found(place=self.gazetteer.locate(lat, lon), place_text=f"{lat:.5f},{lon:.5f}",
+                                        location=(lat, lon)), msg)
             else:
                 place = parse_place(text, self.gazetteer)
                 if place is None:

@@ -246,6 +246,25 @@ def test_gps_location_fills_the_place(engine: Engine, redis: Redis) -> None:
     assert reply.text == t("th", "ask_when")
 
 
+@pytest.mark.parametrize("typed", ["17.57,104.59", "https://maps.google.com/?q=17.57,104.59", "๑๗.๕๗, ๑๐๔.๕๙"])
+def test_point_typed_as_the_answer_to_where(engine: Engine, redis: Redis, typed: str) -> None:
+    send(engine, "สวัสดี")
+    send(engine, "2")
+    assert send(engine, typed).text == t("th", "ask_when")
+    send(engine, "1")
+    reply = send(engine, "เรือขนกล่องขึ้นฝั่ง")
+    if reply.report_id is None:
+        reply = send(engine, "1")
+    data = intake(redis, reply)
+    assert data["place"]["district_code"] == "4803"  # type: ignore[index]
+    assert data["location"] == [17.57, 104.59]
+
+
+def test_point_in_a_one_line_report_is_kept(engine: Engine, redis: Redis) -> None:
+    data = intake(redis, send(engine, "REPORT drugs 17.57,104.59 boat unloading now", PHONES["en"]))
+    assert data["place"]["district_code"] == "4803" and data["location"] == [17.57, 104.59]  # type: ignore[index]
+
+
 def test_stop_and_forget(engine: Engine, redis: Redis) -> None:
     send(engine, "สวัสดี")
     assert send(engine, "STOP").text == t("th", "stopped")

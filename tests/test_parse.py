@@ -89,3 +89,79 @@ def test_commands(text: str, name: str | None, rest: str | None, language: str |
 )
 def test_parse_ticket(text: str, ticket: str | None) -> None:
     assert parse_ticket(text) == ticket
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Several category words: the graver or more specific reading wins.
+        ("Heroin smuggling from Houayxay to Chiang Khong", "drugs"),
+        ("มีคนขนยาบ้าข้ามโขงที่ท่าอุเทน", "drugs"),
+        ("ชาวบ้านเห็นคนถูกบังคับให้ข้ามแดน", "trafficking"),
+        ("เห็นคนแบกกระสอบข้ามมาจากฝั่งลาว", "smuggling"),  # goods carried across: smuggling, not migration
+        ("มีคนลาวว่ายน้ำข้ามมา", "migration"),
+        # A category word cut by an everyday word that holds it is not that category.
+        ("มีคนขนยางพาราไปขายที่ตลาด", None),
+        ("ຂົນຢາສູບເຖື່ອນຂ້າມນ້ຳຂອງ", "smuggling"),
+        ("มีเด็กขายดอกไม้ที่หมู่บ้าน", None),
+        ("ក្រុងត្រាត មានទូកនាំពលករខុសច្បាប់ឡើងគោក", "migration"),  # ឡើងគោក (come ashore) holds គោ (cow)
+        # Someone vulnerable and a job: trafficking even without a category word.
+        ("มีคนพาสาวๆ ลาวมาทำงานร้านคาราโอเกะ", "trafficking"),
+        ("girls taken to work in casino bars", "trafficking"),
+        ("ร้านอาหารแถวนี้เปิดดึก", None),
+    ],
+)
+def test_category_anywhere(text: str, category: str | None) -> None:
+    assert parse_report(text, gazetteer()).category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("เมื่อ 2 วันก่อน มีคนถูกหลอกไปทำงานที่ปอยเปต", "earlier"),  # "2 วัน" counts days: not keypad 2 (today)
+        ("២ថ្ងៃមុន មានគេបោកមនុស្សនៅចាំយាម", "earlier"),
+        ("REPORT 1 Nakhon Phanom 2 vans waiting", None),  # "2 vans" in the details is not a keypad answer
+        ("ຫ້ວຍຊາຍ ມີເຮືອຂົນຢາໄອສ໌ ມື້ຄືນ", "earlier"),
+        ("ល្ងាចនេះ មានឡានដឹកសាំងនៅប៉ោយប៉ែត", "today"),
+        ("report drugs Tha Bo an hour ago", "today"),
+        ("people crossing at Pak Chom tonight", "now"),
+    ],
+)
+def test_time_words(text: str, when: str | None) -> None:
+    assert parse_report(text, gazetteer()).when == when
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "location"),
+    [
+        ("Report drugs at 17.57,104.59 boat unloading", "4803", (17.57, 104.59)),
+        ("drugs sold https://maps.google.com/?q=17.4077,104.7756 every night", "4801", (17.4077, 104.7756)),
+        ("ยาบ้า 17.57 104.59 เรือขนของ", "4803", (17.57, 104.59)),
+        ("ยาบ้า 3000 บาท 1.5 กิโล", None, None),  # numbers that cannot be a point on this border
+    ],
+)
+def test_coordinates_in_the_text(text: str, district: str | None, location: tuple[float, float] | None) -> None:
+    slots = parse_report(text, gazetteer())
+    assert slots.location == location
+    assert (slots.place.district_code if slots.place else None) == district
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("ยาบ้า dealers at Thakhek sending pills", "4801"),  # the place need not follow the category word
+        ("Drug trafficking through Anlong Veng", "3317"),
+        ("ແຂວງນະຄອນພະນົມ ມີຄົນຂົນຢາບ້າ", "4801"),  # a province anywhere in the text
+        ("forced labour on fishing boats in Trat", "2301"),  # a short Latin name after "in"
+        ("ເມືອງເຊຍງແສນ ມີຄົນຂ້າມແດນ", "5708"),  # misspelt; ເມືອງ is not the tambon "เมือง"
+        # Everyday words that are also names are not places.
+        ("មានគេឆ្លងដែនខុសច្បាប់នៅក្បែរព្រំដែន", None),  # ព្រំដែន (border) holds ព្រំ (Prom crossing)
+        ("khon kham daen rim khong muea khuen", None),  # "by the Mekong", not tambon Rim Khong
+        ("ไม่รู้เลยว่าที่ไหน แต่เห็นคนขนยาบ้า", None),
+        ("smuggling near the checkpoint", None),
+        ("drugs near the temple ruins", None),
+    ],
+)
+def test_places_in_a_sentence(text: str, district: str | None) -> None:
+    slots = parse_report(text, gazetteer())
+    assert (slots.place.district_code if slots.place else None) == district
