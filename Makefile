@@ -37,6 +37,7 @@ messages: $(STAMP)
 	  --project=ntswatch --copyright-holder="NTS-Mekong Watch" -o i18n/messages.pot i18n
 	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i i18n/messages.pot -d i18n/locales -D messages
 	$(BIN)/python -m i18n.annotate
+	$(BIN)/python -m i18n.review
 
 run: install catalogs
 	$(BIN)/ntswatch run

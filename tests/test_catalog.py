@@ -41,3 +41,10 @@ def test_keypad_numbers_in_menus_are_ascii(lang: str) -> None:
     # Villagers type on keypads: menus show the digits the keys carry.
     for key in ("ask_category", "ask_when"):
         assert re.findall(r"\d", text(lang, key)) == re.findall(r"\d", REPORTER[key])
+
+
+def test_review_list_is_current() -> None:
+    """The list shipped for the centres' native speakers matches the names and catalogs (`make messages`)."""
+    from i18n.review import REVIEW_FILE, names_to_review, render
+    assert REVIEW_FILE.read_text("utf-8") == render()
+    assert ("3409", "น้ำยืน", "km", "ណាំយឺន") in names_to_review()
