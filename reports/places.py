@@ -44,6 +44,9 @@ PLACE_PREFIXES = (
 ADMIN_PREFIXES = ("อำเภอ", "อ.", "ตำบล", "ต.", "จังหวัด", "จ.", "ເມືອງ", "ແຂວງ", "ຕາແສງ", "ស្រុក", "ខេត្ត", "ឃុំ",
                   "amphoe", "tambon", "district", "province")
 ADMIN_MARKERS = tuple(match_key(p) for p in ADMIN_PREFIXES)
+# In English a preposition says as much: "workers locked up in Trat". Only before a Latin name.
+LATIN_MARKERS = ("in", "at", "near", "from", "to")
+WORD = "word"  # the kind of a gazetteer entry that is an everyday word, not a place
 
 # Lao letters to their Thai counterparts, so a Thai name typed in Lao script can be compared.
 _LAO_TO_THAI = str.maketrans(
@@ -194,6 +197,11 @@ class Gazetteer:
         with (self.directory / "aliases.yaml").open(encoding="utf-8") as f:
             data = yaml.safe_load(f)
         self.common_words = frozenset(match_key(str(w)) for w in data.get("common_words", []))
+        # Indexed too, so that the longest match at a position is the whole word: "ព្រំដែន" (border) is not the
+        # crossing "ព្រំ" with a few letters after it.
+        word = _Entry(WORD, PRIORITY_OTHER_THAI + 1, None, None, None)
+        for w in data.get("common_words", []):
+            self._add(str(w), word)
         for item in data.get("crossings", []):
             d = self.districts[str(item["district"])]
             entry = _Entry("crossing", PRIORITY["crossing"], d.code, None, d.province_code)
@@ -343,9 +351,10 @@ class Gazetteer:
         before = match_key(text[:m.start])
         if whole == m.key and m.key not in self.common_words:
             return True  # "เลย" as the whole answer to "where?" is Loei
+        markers = ADMIN_MARKERS + (LATIN_MARKERS if m.key.isascii() else ())
         return any(before.endswith(marker) and (whole == marker + m.key or before == marker
                                                                   or len(before) > len(marker))
-                                     for marker in ADMIN_MARKERS)
+                   for marker in markers)
 
     def _resolve(self, matches: list[PhraseMatch[_Entry]], max_priority: int) -> Place | None:
         entries = [(m, e) for m in matches for e in m.values if e.priority <= max_priority]
