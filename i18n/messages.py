@@ -191,4 +191,39 @@ ACTIONS: dict[str, str] = {
     "bc_usage": N_("Send /broadcast and the message, e.g. /broadcast Training on 5 Dec at the district office."),
 }
 
-ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS}
+# The public report page and status page (gateway/web/public.py): read in a browser, not by SMS.
+WEB: dict[str, str] = {
+    "web_title": N_("Report to NTS-Mekong Watch"),
+    "web_intro": N_("Your name and phone number are not asked. The report goes to the district centre."),
+    "web_category": N_("What did you see?"),
+    "web_place": N_("Where?"),
+    "web_place_hint": N_("Village, tambon or district, in any language"),
+    "web_use_location": N_("Use my location"),
+    "web_location_set": N_("Location added."),
+    "web_when": N_("When?"),
+    "web_details": N_("What happened? How many people, vehicles or boats?"),
+    "web_photo": N_("Photo (if you have one)"),
+    "web_send": N_("Send report"),
+    "web_received": N_("Report received. Ticket {ticket}, follow-up code {code}."),
+    "web_keep_code": N_("Write down both to check your report. The ticket alone shows nothing to anyone."),
+    "web_status_title": N_("Check a report"),
+    "web_ticket": N_("Ticket"),
+    "web_code": N_("Follow-up code"),
+    "web_check": N_("Check"),
+    "web_status_wrong": N_("No report with this ticket and code."),
+    "web_missing": N_("Please choose what you saw and write where."),
+    "web_place_unknown": N_("We could not find this place. Check the name, or send it as it is."),
+    "web_send_anyway": N_("Send as it is"),
+    "web_too_many": N_("Too many reports from this connection. Please try again later."),
+    "web_bad_photo": N_("The photo was not accepted: a JPEG, PNG or WebP picture up to 5 MB."),
+    "web_expired": N_("The page was open too long. Please send the report again."),
+    "web_offline_kept": N_("No connection. The report is kept on this phone and will be sent by itself."),
+    "web_waiting": N_("Waiting to send: {count}"),
+    "web_sent_from_outbox": N_("Sent. Ticket {ticket}, follow-up code {code}."),
+    "web_clear_all": N_("Clear everything on this phone"),
+    "web_cleared": N_("Everything was removed from this phone."),
+    "web_privacy": N_("Once sent, nothing of the report stays on this phone."),
+    "web_new_report": N_("Make another report"),
+}
+
+ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB}

@@ -64,11 +64,39 @@ def store(data: bytes, kind: str, directory: Path) -> dict[str, Any]:
     return {"kind": kind, "content_type": content_type, "size": len(data), "sha256": digest, "file": path.name}
 
 
+def clean_photo(data: bytes, max_side: int = 2048) -> bytes:
+    """A photo from a browser, decoded and re-encoded as JPEG: no EXIF, GPS or maker notes survive, the camera's
+    orientation is applied, the long side is at most `max_side` (what an officer on 2G can open). MediaError for
+    anything that is not a JPEG/PNG/WebP picture, too large, or a decompression bomb."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    if len(data) > MAX_BYTES["photo"]:
+        raise MediaError(f"photo larger than {MAX_BYTES['photo']} bytes")
+    sniff(data, "photo")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > 40_000_000:
+                raise MediaError("picture too large")
+            upright = ImageOps.exif_transpose(img).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaError("not a readable picture") from exc
+    upright.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=85, optimize=True)  # a fresh file: no metadata is copied
+    return out.getvalue()
+
+
 def collect(settings: Settings, refs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Fetch, check and store every media reference of a report; return (records, flags)."""
-    records, flags = [], []
+    records: list[dict[str, Any]] = []
+    flags: list[str] = []
     for ref in refs[:5]:
         kind = "photo" if ref.get("kind") == "photo" else "voice"
+        if ref.get("provider") == "stored":  # checked and kept when it arrived (the web report page)
+            records.append({k: ref[k] for k in ("kind", "content_type", "size", "sha256", "file") if k in ref})
+            continue
         try:
             if ref.get("provider") == "telegram":
                 data = telegram.download(settings, str(ref["file_id"]), MAX_BYTES[kind])

@@ -48,6 +48,7 @@ USSD_SESSION = KeyFamily("nts:ussd", 600, "a USSD session: the text seen so far,
 # -- intake: what was received, once (gateway/) ---------------------------------------------------------
 DEDUP = KeyFamily("nts:dedup", 2 * DAY, "a provider message id seen, holding the reply given to it")
 IN_FLIGHT_TTL_S = 30  # the dedup marker while the first delivery is being handled; a dead handler's expires
+WEB_RATE = KeyFamily("nts:webrate", 3600, "reports and status checks from one address on the web pages, this hour")
 BATCH_CLIENT = KeyFamily("nts:batch", 365 * DAY, "an offline batch item's client id, holding its ticket")
 REFUSED = KeyFamily("nts:refused", 600, "refused requests (401/403) from one source address (sorted set)")
 
