@@ -356,7 +356,10 @@ def _static(name: str, content_type: str) -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker (at the root, so that its scope covers /report and /status)."""
-    return _static("sw.js", "text/javascript; charset=utf-8")
+    resp = _static("sw.js", "text/javascript; charset=utf-8")
+    # A worker runs under its own script's policy: it must fetch and cache the page's files from this origin.
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; connect-src 'self'"
+    return resp
 
 
 @bp.get("/static/report.js")

@@ -21,7 +21,7 @@ LANGUAGE_LINKS = """<nav aria-label="language">{% for l, name in [("th","ไท�
 
 REPORT_PAGE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{ t('web_title') }}</title><link rel="manifest" href="/manifest.webmanifest"><meta name="theme-color" content="#0b5394">
+<title>{{ t('web_title') }}</title><link rel="manifest" href="/manifest.webmanifest"><link rel="icon" href="/static/icon.svg"><meta name="theme-color" content="#0b5394">
 """ + STYLE + """</head><body><main>
 """ + LANGUAGE_LINKS + """
 <h1>{{ t('web_title') }}</h1>

@@ -52,7 +52,7 @@
     return { client_id: data.client_id, fields: data, photo: photo || null, kept_at: Date.now() };
   }
   async function token() {
-    const r = await fetch("/report/token?lang=" + encodeURIComponent(form.lang.value), { credentials: "same-origin" });
+    const r = await fetch("/report/token?lang=" + encodeURIComponent(form.querySelector("[name=lang]").value), { credentials: "same-origin" });
     return (await r.json()).csrf_token;
   }
   async function send(item, freshToken) {

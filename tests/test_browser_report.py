@@ -1,0 +1,122 @@
+"""The public report page in a real browser (Playwright driving Debian's Chromium): a Thai report made with the
+network cut is kept in the phone's outbox, sent when the network returns, stored once and alerted once at the right
+centre, and nothing of it stays on the phone; a Khmer report with JavaScript off; the first load's weight for 2G.
+Screenshots: test-artifacts/screenshots/report-*.png; the weight is written to test-artifacts/page-weight.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.settings import Settings
+from i18n.catalog import text as t
+from reports.context import Context
+from reports.models import Report
+from tests.browser import ARTIFACTS, PHONE, chromium, live_gateway, screenshot
+from tests.conftest import free_port
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import run_worker
+
+FIRST_LOAD_BUDGET = 100_000  # bytes on the wire, headers included: a 2G first load
+OUTBOX_COUNT = """() => new Promise((ok) => { const r = indexedDB.open("nts-outbox", 1);
+  r.onupgradeneeded = () => r.result.createObjectStore("reports", { keyPath: "client_id" });
+  r.onsuccess = () => { const d = r.result; const q = d.transaction("reports").objectStore("reports").count();
+                        q.onsuccess = () => { d.close(); ok(q.result); }; }; })"""
+
+
+def stored(ctx: Context) -> list[Report]:
+    with ctx.sessions() as s:
+        return list(s.execute(select(Report)).scalars())
+
+
+def transferred(requests: list[Any]) -> int:
+    total = 0
+    for req in requests:
+        sizes = req.sizes()
+        total += sizes["responseBodySize"] + sizes["responseHeadersSize"] + sizes["requestHeadersSize"]
+    return total
+
+
+def test_a_thai_report_made_offline_is_sent_once_when_the_network_returns(settings: Settings,
+                                                                          telegram: FakeTelegram) -> None:
+    with live_gateway(settings, free_port()) as (base, ctx), chromium(viewport=PHONE, locale="th-TH") as browser:
+        page = browser.new_page()
+        finished: list[Any] = []
+        page.on("requestfinished", lambda request: finished.append(request))
+        page.goto(f"{base}/report")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("Promise.race([navigator.serviceWorker.ready.then(() => 'ready'),"
+                             " new Promise((ok) => setTimeout(() => ok('not installed'), 10000))])") == "ready"
+        weight = transferred(finished)
+        ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS.parent / "page-weight.json").write_text(json.dumps(
+            {"report_first_load_bytes": weight, "requests": [r.url for r in finished]}, indent=1))
+        assert 0 < weight <= FIRST_LOAD_BUDGET, weight
+        assert page.get_attribute("html", "lang") == "th"
+
+        browser.set_offline(True)
+        page.check("input[name=category][value=drugs]")
+        page.fill("#place", "ท่าอุเทน")
+        page.fill("#details", "เรือสองลำขนกล่องขึ้นฝั่งตอนสี่ทุ่ม")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#outbox:not([hidden])")
+        outbox = page.inner_text("#outbox")
+        assert t("th", "web_offline_kept") in outbox and t("th", "web_waiting", count=1) in outbox
+        assert page.evaluate(OUTBOX_COUNT) == 1
+        screenshot(page, "report-offline-kept")
+
+        page.reload()  # still offline: the service worker's copy of the page opens, and says what waits
+        page.wait_for_selector("#outbox:not([hidden])")
+        assert t("th", "web_waiting", count=1) in page.inner_text("#outbox")
+        assert stored(ctx) == [] and not ctx.redis.keys("nts:intake:*")
+
+        browser.set_offline(False)
+        page.wait_for_function("(sent) => document.getElementById('outbox').textContent.includes(sent)",
+                               arg=t("th", "web_sent_from_outbox").split("{")[0].strip())
+        assert page.evaluate(OUTBOX_COUNT) == 0  # nothing of the report stays on the phone
+        screenshot(page, "report-sent-from-outbox")
+        page.evaluate("window.dispatchEvent(new Event('online'))")  # a second 'online' sends nothing again
+        page.wait_for_timeout(300)
+
+        run_worker(ctx.redis)
+        [report] = stored(ctx)
+        assert (report.center_id, report.category, report.channel) == ("4803", "drugs", "web")
+        alerts = [c for c in telegram.sent() if report.ticket in str(c.params.get("text", ""))]
+        chats = [c.params.get("chat_id") for c in alerts]
+        assert alerts and len(chats) == len(set(chats))  # each of the centre's chats alerted exactly once
+
+        page.click("#clear")
+        page.wait_for_selector(f"text={t('th', 'web_cleared')}")
+        assert page.evaluate("caches.keys().then((k) => k.length)") == 0
+        assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
+
+
+def test_a_khmer_report_with_javascript_off(settings: Settings) -> None:
+    with live_gateway(settings, free_port()) as (base, ctx), \
+            chromium(viewport=PHONE, locale="km-KH", java_script_enabled=False) as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/report")
+        assert page.get_attribute("html", "lang") == "km"
+        assert page.is_hidden("#locate") and page.is_hidden("#clear")  # JavaScript-only controls stay out of the way
+        screenshot(page, "report-khmer-form")
+        page.check("input[name=category][value=trafficking]")
+        page.fill("#place", "ប៉ោយប៉ែត")
+        page.check("input[name=when][value=today]")
+        page.fill("#details", "មានឡានដឹកក្មេងស្រីចេញពីភូមិ")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".code")
+        ticket, code = (part.strip() for part in page.inner_text(".code").split("·"))
+        assert t("km", "web_received", ticket=ticket, code=code) in page.inner_text("body")
+        screenshot(page, "report-khmer-receipt")
+
+        page.click(f"text={t('km', 'web_status_title')}")
+        page.fill("#ticket", ticket)
+        page.fill("#code", code)
+        page.click("button[type=submit]")
+        assert t("km", "status_received") in page.inner_text("main")
+        screenshot(page, "report-khmer-status")
+        run_worker(ctx.redis)
+        [report] = stored(ctx)
+        assert (report.ticket, report.center_id, report.language) == (ticket, "2706", "km")
