@@ -70,6 +70,9 @@ bench: install catalogs
 	$(BIN)/python -m bench.gateway_path
 	$(BIN)/python -m bench.ussd_latency
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.drain
+	$(BIN)/python -m bench.resolve
+	$(BIN)/python -m bench.latest
 
 # The real stack under SIGKILLs and a Telegram outage, three runs: bench/results/chaos.json (0 lost, 0 doubled).
 chaos: install catalogs

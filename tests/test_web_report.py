@@ -5,6 +5,7 @@ in the visitor's language with nothing lost."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -36,6 +37,7 @@ def form_token(client: FlaskClient, lang: str = "th") -> str:
 
 
 def post(client: FlaskClient, lang: str = "th", json_answer: bool = False, **fields: Any) -> Any:
+    """POST the report form with a fresh token (fields override the defaults)."""
     data = {"csrf_token": form_token(client, lang), "lang": lang, "category": "drugs", "place": "ท่าอุเทน",
             "when": "now", "details": "เรือสองลำขนกล่องขึ้นฝั่ง", **fields}
     headers = {"Accept": "application/json"} if json_answer else {}
@@ -120,7 +122,7 @@ def test_a_photo_reaches_the_stored_report(client: FlaskClient, ctx: Context) ->
 )
 def test_bad_input_is_answered_in_the_visitors_language(client: FlaskClient, ctx: Context, fields: dict[str, str],
                                                         lang: str, status: int, key: str | None) -> None:
-    resp = post(client, lang=lang, **fields)
+    resp = post(client, lang, False, **fields)
     assert resp.status_code == status, resp.get_data(as_text=True)[:500]
     if key is not None:
         page = resp.get_data(as_text=True)
@@ -207,7 +209,7 @@ def test_oversized_upload_is_refused_cleanly(client: FlaskClient) -> None:
 
 def test_installable_app_files(client: FlaskClient) -> None:
     manifest = client.get("/manifest.webmanifest?lang=lo")
-    assert manifest.status_code == 200 and manifest.json["start_url"] == "/report"
-    assert manifest.json["name"] == t("lo", "web_title")
+    body = json.loads(manifest.get_data(as_text=True))
+    assert manifest.status_code == 200 and body["start_url"] == "/report" and body["name"] == t("lo", "web_title")
     for path in ("/sw.js", "/static/report.js", "/static/icon.svg"):
         assert client.get(path).status_code == 200

@@ -1,0 +1,25 @@
+"""The benchmarks in short mode, so that they cannot rot: each runs on a few items and writes its figures, and
+bench/latest.py gathers every key issue 16 names (null where not measured yet) with the machine and commit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import drain, latest, resolve
+
+
+def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTS_BENCH_RESULTS", str(tmp_path))
+    drained = drain.main(n=10)
+    assert drained["stored"] == 10 and drained["reports_per_s"] > 0 and drained["baseline_jobs_per_s"] > 0
+    resolved = resolve.main(n=50)
+    assert resolved["text_us"]["median"] > 0 and resolved["gps_us"]["median"] > 0
+    assert latest.main() == 0
+    result = json.loads((tmp_path / "latest.json").read_text())
+    assert set(latest.KEYS) <= set(result) and result["commit"] and result["machine"]["cpus"]
+    assert result["drain.reports_per_s"] == drained["reports_per_s"]
+    assert result["resolve_us.gps"] == resolved["gps_us"]["median"]
+    assert "e2e.p95_ms" in result["not_measured"] and "drain.reports_per_s" not in result["not_measured"]
