@@ -224,6 +224,10 @@ WEB: dict[str, str] = {
     "web_cleared": N_("Everything was removed from this phone."),
     "web_privacy": N_("Once sent, nothing of the report stays on this phone."),
     "web_new_report": N_("Make another report"),
+    "web_leader_mode": N_(
+        "Community leader mode: reports you take down are sent in your name, the villager stays anonymous."
+    ),
+    "web_leader_ticket": N_("Sent. Ticket {ticket}: give it to the villager."),
 }
 
 ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB}

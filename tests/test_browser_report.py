@@ -13,7 +13,7 @@ from sqlalchemy import select
 from gateway.settings import Settings
 from i18n.catalog import text as t
 from reports.context import Context
-from reports.models import Report
+from reports.models import Report, Reporter
 from tests.browser import ARTIFACTS, PHONE, chromium, live_gateway, screenshot
 from tests.conftest import free_port
 from tests.fakes.telegram_api import FakeTelegram
@@ -121,3 +121,41 @@ def test_a_khmer_report_with_javascript_off(settings: Settings) -> None:
         run_worker(ctx.redis)
         [report] = stored(ctx)
         assert (report.ticket, report.center_id, report.language) == (ticket, "2706", "km")
+
+
+def test_a_leaders_three_reports_taken_without_signal_sync_later(settings: Settings) -> None:
+    from centres import tokens
+
+    with live_gateway(settings, free_port()) as (base, ctx), chromium(viewport=PHONE, locale="lo-LA") as browser:
+        _, token = tokens.create(ctx, ["4803"], ["reports:upload"], "Headman Bounmy's phone", None, "test")
+        page = browser.new_page()
+        page.goto(f"{base}/report#leader={token}")
+        page.wait_for_load_state("networkidle")
+        assert "#leader" not in page.url and page.is_visible("#leader")  # the token left the address bar
+        browser.set_offline(True)
+        villagers = [("drugs", "ທ່າອຸເທນ", "ເຫັນເຮືອຂົນຢາບ້າ"), ("migration", "ຫີນບູນ", "ຄົນຂ້າມແດນ 5 ຄົນ"),
+                     ("smuggling", "ທ່າອຸເທນ", "ລົດຂົນໄມ້ເຖື່ອນ")]
+        for n, (category, place, details) in enumerate(villagers, start=1):
+            page.check(f"input[name=category][value={category}]")
+            page.fill("#place", place)
+            page.fill("#details", details)
+            page.click("button[type=submit]")
+            page.wait_for_function("(n) => document.getElementById('outbox').textContent.includes(n)",
+                                   arg=t("lo", "web_waiting", count=n))
+        assert page.evaluate(OUTBOX_COUNT) == 3
+        assert t("lo", "web_waiting", count=3) in page.inner_text("#outbox")
+        screenshot(page, "report-leader-offline")
+
+        browser.set_offline(False)
+        page.wait_for_function("(word) => document.getElementById('outbox').textContent.split(word).length > 3",
+                               arg=t("lo", "web_leader_ticket").split("{")[0].strip())
+        assert page.evaluate(OUTBOX_COUNT) == 0
+        screenshot(page, "report-leader-tickets")
+        shown = page.inner_text("#outbox")
+        run_worker(ctx.redis)
+        reports = stored(ctx)
+        assert len(reports) == 3 and {r.channel for r in reports} == {"offline"}
+        assert all(r.ticket in shown for r in reports)  # the leader sees each ticket to hand back
+        with ctx.sessions() as s:
+            reporters = list(s.execute(select(Reporter)).scalars())
+        assert all(r.contact_enc is None for r in reporters)  # the villagers gave no number and none is kept

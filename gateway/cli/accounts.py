@@ -74,6 +74,11 @@ def tokens_create(centers: tuple[str, ...], scopes: tuple[str, ...], name: str, 
         raise click.BadParameter(str(exc)) from None
     click.echo(f"token {token_id} for {name}: {', '.join(scopes)} on {', '.join(centers)}"
                f"{f', valid {days} days' if days else ''}. Keep it now; it is not shown again:")
+    if list(scopes) == ["reports:upload"]:
+        # A community leader's phone: opening this once puts the report page in leader mode (the token stays on
+        # that phone until "clear everything"); the fragment after # is never sent to a server.
+        click.echo(f"leader's enrolment link (open once on their phone): "
+                   f"{context().settings.public_url.rstrip('/')}/report#leader={token}")
     click.echo(token)
     return 0
 

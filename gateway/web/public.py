@@ -222,7 +222,7 @@ def submit(form: Form, lang: str, photo: dict[str, Any] | None) -> tuple[str, st
 # -- pages ----------------------------------------------------------------------------------------------------
 def _texts(lang: str) -> dict[str, str]:
     names = ("web_offline_kept", "web_waiting", "web_sent_from_outbox", "web_cleared", "web_location_set",
-             "web_expired", "web_too_many")
+             "web_expired", "web_too_many", "web_leader_ticket")
     return {n: t(lang, n) for n in names}
 
 

@@ -32,6 +32,7 @@ REPORT_PAGE = """<!doctype html>
 {% else %}
 <p>{{ t('web_intro') }}</p>
 {% for e in form.errors %}<p class="err" role="alert">{{ e }}</p>{% endfor %}
+<p id="leader" class="ok" hidden>{{ t('web_leader_mode') }}</p>
 <div id="outbox" class="ok" role="status" hidden></div>
 <form id="report" method="post" action="/report" enctype="multipart/form-data">
 <input type="hidden" name="csrf_token" value="{{ token }}"><input type="hidden" name="lang" value="{{ lang }}">

@@ -8,6 +8,15 @@
   const box = document.getElementById("outbox");
   const DB = "nts-outbox", STORE = "reports";
   const fill = (s, v) => s.replace(/\{(\w+)\}/g, (_, k) => (k in v ? v[k] : ""));
+  // Community leader mode: opened once from the enrolment link /report#leader=<token> (a fragment never reaches
+  // a server log); reports then go to the offline upload API under the leader's upload-only token, in batches.
+  const LEADER = "nts-leader";
+  if (location.hash.startsWith("#leader=")) {
+    localStorage.setItem(LEADER, decodeURIComponent(location.hash.slice(8)));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const leader = () => localStorage.getItem(LEADER);
+  document.getElementById("leader").hidden = !leader();
 
   function db() {
     return new Promise((ok, fail) => {
@@ -64,6 +73,26 @@
                                        headers: { Accept: "application/json" } });
     return { status: r.status, body: await r.json().catch(() => ({})) };
   }
+  function batchItem(item) {
+    const f = item.fields;
+    return { client_id: item.client_id, category: f.category, place: f.place || null, when: f.when || "now",
+             location: f.lat && f.lon ? { lat: Number(f.lat), lon: Number(f.lon) } : null,
+             details: f.details || "", language: f.lang };
+  }
+  async function flushBatch(items) {
+    const r = await fetch("/api/reports", { method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + leader() },
+      body: JSON.stringify({ device_id: "pwa", reports: items.map(batchItem) }) });
+    if (r.status !== 200) { receipts.push(String(r.status)); return; }
+    for (const result of (await r.json()).results) {
+      if (result.status === "created" || result.status === "duplicate") {
+        receipts.push(fill(T.web_leader_ticket, { ticket: result.ticket || "" }));
+      } else {
+        receipts.push(result.error || "");
+      }
+      await drop(result.client_id);  // answered: kept on the phone no longer
+    }
+  }
   let flushing = false;
   async function flush() {
     if (flushing || !navigator.onLine) return;
@@ -71,6 +100,7 @@
     try {
       const items = await waiting();
       if (!items.length) return;
+      if (leader()) { await flushBatch(items); return; }
       const fresh = await token();
       for (const item of items) {
         const answer = await send(item, fresh);
@@ -97,6 +127,13 @@
     if (!form.client_id.value) form.client_id.value = (crypto.randomUUID ? crypto.randomUUID() :
       String(Date.now()) + Math.random().toString(16).slice(2));
     const item = fields();
+    if (leader()) {  // a leader's reports always go through the outbox, sent together when there is signal
+      await keep(item);
+      form.reset(); form.client_id.value = ""; form.lat.value = ""; form.lon.value = "";
+      await refresh(navigator.onLine ? null : T.web_offline_kept);
+      flush();
+      return;
+    }
     try {
       if (!navigator.onLine) throw new Error("offline");
       const answer = await send(item, null);
