@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify
 
 from gateway.composition import build_context
 from gateway.settings import Settings
-from gateway.web import api, batch, broadcasts, center, dev, guard, health, login, public
+from gateway.web import api, batch, broadcasts, center, dev, guard, health, login, public, simulator
 from gateway.web.proxies import TrustedProxies
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
@@ -29,7 +29,8 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.proxy_hops,  # type: ignore[method-assign]
                                       settings.trusted_proxies)
     app.extensions["ntswatch"] = AppState(ctx)
-    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp, public.bp):
+    for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp, public.bp,
+               simulator.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)

@@ -159,3 +159,40 @@ def test_a_leaders_three_reports_taken_without_signal_sync_later(settings: Setti
         with ctx.sessions() as s:
             reporters = list(s.execute(select(Reporter)).scalars())
         assert all(r.contact_enc is None for r in reporters)  # the villagers gave no number and none is kept
+
+
+def test_the_simulator_completes_a_ussd_report_in_lao(settings: Settings) -> None:
+    from centres import logins
+    from centres.access import member_principal
+
+    with live_gateway(settings, free_port()) as (base, ctx), chromium(viewport=PHONE, locale="en-US") as browser:
+        principal = member_principal(ctx, "4803", "Secretary Malee")
+        assert principal is not None
+        page = browser.new_page()
+        assert page.goto(f"{base}/simulator").status == 401  # operators only
+        page.goto(logins.login_url(ctx, logins.make_login_code(ctx, principal)))
+        page.goto(f"{base}/simulator")
+        page.select_option("select[name=channel]", "ussd")
+        page.select_option("select[name=lang]", "lo")
+        page.click("text=New villager")
+
+        def hop(text: str) -> str:
+            page.fill("input[name=text]", text)
+            page.click("#send button[type=submit]")
+            page.wait_for_load_state()
+            screen: str = page.locator(".screen").last.inner_text()
+            return screen
+
+        first = hop("")  # dialling *789#: the first screen
+        assert first.startswith("CON") and "of 80 characters" in first  # a Lao screen counts UCS-2 characters
+        hop("2")  # drugs
+        hop("ທ່າອຸເທນ")
+        hop("1")  # happening now
+        confirm = hop("ເຫັນເຮືອຂົນກ່ອງ")
+        assert confirm.startswith("CON")
+        done = hop("1")
+        assert done.startswith("END")
+        screenshot(page, "simulator-ussd-lao")
+        run_worker(ctx.redis)
+        [report] = stored(ctx)
+        assert (report.channel, report.center_id, report.language, report.category) == ("ussd", "4803", "lo", "drugs")
