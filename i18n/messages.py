@@ -230,4 +230,46 @@ WEB: dict[str, str] = {
     "web_leader_ticket": N_("Sent. Ticket {ticket}: give it to the villager."),
 }
 
-ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB}
+# The centre's workspace in the browser (gateway/web/center.py): read by members, in their centre's language.
+WORKSPACE: dict[str, str] = {
+    "ws_board": N_("Case board"),
+    "ws_all_centres": N_("All my centres"),
+    "ws_status": N_("Status"),
+    "ws_category": N_("Category"),
+    "ws_district": N_("District"),
+    "ws_channel": N_("Came by"),
+    "ws_language": N_("Language"),
+    "ws_from": N_("From"),
+    "ws_to": N_("To"),
+    "ws_search": N_("Search details, place or ticket"),
+    "ws_filter": N_("Show"),
+    "ws_clear": N_("Clear filters"),
+    "ws_count": N_("{first}–{last} of {total}"),
+    "ws_none": N_("No reports match."),
+    "ws_prev": N_("Previous"),
+    "ws_next": N_("Next"),
+    "ws_export": N_("Export"),
+    "ws_urgent": N_("Urgent"),
+    "ws_any": N_("Any"),
+    "ws_status_new": N_("New"),
+    "ws_status_acknowledged": N_("Acknowledged"),
+    "ws_status_assigned": N_("Assigned"),
+    "ws_status_closed": N_("Closed"),
+    "ws_timeline": N_("Timeline"),
+    "ws_deliveries": N_("Alerts sent"),
+    "ws_actions": N_("Act on this case"),
+    "ws_assign": N_("Assign to"),
+    "ws_close": N_("Close as"),
+    "ws_ask_send": N_("Send the question"),
+    "ws_done": N_("Done: {action}."),
+    "ws_back": N_("Back to the case board"),
+    "ws_reported": N_("Reported"),
+    "ws_place": N_("Place"),
+    "ws_media": N_("Photos and voice notes"),
+    "ws_not_allowed": N_("Only members of this centre can act on its cases."),
+    "ws_sessions": N_("Sessions"),
+    "ws_logout": N_("Log out"),
+    "ws_details": N_("Details"),
+}
+
+ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB, **WORKSPACE}

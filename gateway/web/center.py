@@ -1,84 +1,126 @@
-"""The centre's workspace: `/center` lists the alerts of the member's centres; `/center/reports/<ticket>` shows
-one report (every opening is audited, with who and when). A report of another centre answers 404."""
+"""The centre's workspace: `/center` is the case board of the member's centres (urgent first, filters, search,
+paging with true totals, exports); `/center/reports/<ticket>` one case — the alert, the timeline (every opening is
+audited), the alerts sent, the actions. Actions go through centres/actions.py and centres/relay.py exactly as a
+button press or an officer's SMS does, so the chat alerts are edited and the audit rows are the same. A report
+of another centre answers 404, whatever the way it is asked for."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from typing import Any
 
-from flask import Blueprint, abort, render_template_string, request
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, redirect, render_template_string, request
+from sqlalchemy import Select, case, func, select
 
-from gateway.web.auth import csrf_token, current, require_member
+from centres import actions, relay
+from centres.alerts import BANGKOK, channel_label, place_flag
+from gateway.web.auth import check_csrf, csrf_token, current, require_member
+from gateway.web.center_page import BOARD, PAGE, REPORT
 from gateway.web.state import app_state
+from i18n.catalog import text as t
 from reports import store
-from reports.enums import DeliveryStatus, NotifyKind
+from reports.enums import Action, Agency, Category, CloseReason, NotifyKind, Outcome, ReportStatus, When
+from reports.filters import FilterError, ReportFilter
 from reports.models import AuditEvent, Delivery, Report
+from reports.queue import ANNOUNCE
 
 bp = Blueprint("center", __name__)
-
-PAGE = """<!doctype html>
-<html lang="th"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>NTS-MWCC</title>
-<style>
-body{font-family:system-ui,"Noto Sans Thai","Noto Sans Lao","Noto Sans Khmer",sans-serif;margin:1rem;max-width:60rem}
-header{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}header form{margin:0}
-article{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem;margin:.6rem 0;white-space:pre-wrap}
-.meta{color:#555;font-size:.85rem}.flag{color:#a40}button{font:inherit}
-</style></head><body>
-<header><strong>{{ who }}</strong>
-<form method="get" action="/center"><label>ศูนย์ · Centre <select name="center">
-<option value="">ทั้งหมด · all</option>
-{% for c in centers %}<option value="{{ c.id }}" {{ 'selected' if c.id == selected else '' }}>{{ c.name }}</option>
-{% endfor %}</select></label> <button>แสดง · Show</button></form>
-<a href="/center/sessions">การเข้าระบบ · Sessions</a>
-<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
-<button>ออกจากระบบ · Log out</button></form></header>
-{{ body|safe }}
-</body></html>"""
-
-LIST = """<p class="meta">{{ items|length }} alert(s), newest first.</p>
-{% for d, r in items %}
-<article><div class="meta"><a href="/center/reports/{{ r.ticket }}">{{ r.ticket }}</a> · {{ r.center_id }}
-· {{ r.status }}{%- if r.flags %} · <span class="flag">{{ r.flags|join(', ') }}</span>{% endif %}</div>
-{{- d.text }}</article>
-{% else %}<p>No alerts yet.</p>{% endfor %}"""
-
-REPORT = """<p><a href="/center">← ศูนย์ฯ · Centre</a></p>
-<article><div class="meta">{{ r.ticket }} · {{ r.center_id }} · {{ r.status }}</div>{{ text }}</article>
-<h2>ลำดับเหตุการณ์ · Timeline</h2>
-<ul>{% for e in events %}<li>{{ e.created_at.strftime('%Y-%m-%d %H:%M:%S') }} · {{ e.event }} · {{ e.actor }}</li>
-{% endfor %}</ul>"""
+MAX_EXPORT = 10_000
+STATUS_COLOUR = {"new": "#c62828", "acknowledged": "#ef6c00", "assigned": "#1565c0", "closed": "#2e7d32"}
 
 
-def _page(body: str, selected: str = "") -> str:
+
+def _lang() -> str:
+    """The workspace's language: the first of the member's centres' (Thai in the demo)."""
     me = current()
     ctx = app_state().ctx
-    centers = sorted((ctx.centers.by_id[c] for c in me.scope.reads if c in ctx.centers.by_id), key=lambda c: c.name)
-    return render_template_string(PAGE, body=body, centers=centers, selected=selected, csrf=csrf_token(),
+    for center_id in sorted(me.scope.roles or me.scope.reads):
+        if center_id in ctx.centers.by_id:
+            return ctx.centers.by_id[center_id].language
+    return "th"
+
+
+def _page(body: str) -> str:
+    me = current()
+    lang = _lang()
+    return render_template_string(PAGE, body=body, csrf=csrf_token(), lang=lang, t=lambda k, **kw: t(lang, k, **kw),
                                   who=me.scope.name or me.principal.name or me.principal.key)
+
+
+def _filter() -> ReportFilter:
+    """The board's filters from the query string (dates as days); 400 naming a bad one, 404 for another centre."""
+    args = request.args.copy()
+    for day, name in (("from", "since"), ("to", "until")):
+        value = args.pop(day, "")
+        if value:
+            args[name] = f"{value}T00:00:00+07:00" if name == "since" else f"{value}T23:59:59+07:00"
+    try:
+        found = ReportFilter.from_args(args)
+    except FilterError as exc:
+        abort(400, description=str(exc))
+    if found.center and not current().scope.can_read(found.center):
+        abort(404)
+    return found
+
+
+def _scoped(f: ReportFilter) -> Select[Any]:
+    reads = sorted(current().scope.reads)
+    return f.where(select(Report).where(Report.center_id.in_(reads)))
+
+
+def _urgency() -> Any:
+    """Urgent first: new and happening now, then new, then acknowledged, assigned; closed last."""
+    return case((Report.status == ReportStatus.NEW, case((Report.when_code == When.NOW, 0), else_=1)),
+                (Report.status == ReportStatus.ACKNOWLEDGED, 2), (Report.status == ReportStatus.ASSIGNED, 3), else_=4)
+
+
+def _row(report: Report, lang: str) -> dict[str, Any]:
+    ctx = app_state().ctx
+    flag = place_flag(report)
+    return {"ticket": report.ticket, "status": t(lang, f"ws_status_{report.status}"),
+            "colour": STATUS_COLOUR.get(str(report.status), "#555"), "category": t(lang, f"cat_{report.category}"),
+            "urgent": report.status == ReportStatus.NEW and report.when_code == When.NOW,
+            "district": ctx.gazetteer.district_name(report.district_code, lang) if report.district_code else "—",
+            "when": t(lang, f"when_{report.when_code}"), "channel": channel_label(str(report.channel), lang),
+            "reported": report.received_at.astimezone(BANGKOK).strftime("%d/%m %H:%M"),
+            "flag": t(lang, flag) if flag else "", "details": report.details[:240]}
 
 
 @bp.get("/center")
 @require_member
-def inbox() -> Any:
-    """The latest alerts of the member's centres, optionally of one of them."""
-    me = current()
-    selected = request.args.get("center", "")
-    centres = [selected] if selected and me.scope.can_read(selected) else sorted(me.scope.reads)
-    query = (select(Delivery, Report).join(Report, Report.id == Delivery.report_id)
-             .where(Delivery.channel == NotifyKind.INBOX, Delivery.status == DeliveryStatus.SENT,
-                    Report.center_id.in_(centres)))
+def board() -> Any:
+    """The case board of the member's centres."""
+    f = _filter()
+    lang = _lang()
+    query = _scoped(f)
     with app_state().ctx.sessions() as session:
-        items = [tuple(row) for row in session.execute(query.order_by(Report.created_at.desc()).limit(200))]
-    return _page(render_template_string(LIST, items=items), selected)
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        reports = session.execute(f.page(query.order_by(_urgency(), Report.created_at.desc()))).scalars().all()
+        rows = [_row(r, lang) for r in reports]
+    me = current()
+    ctx = app_state().ctx
+    centers = sorted((ctx.centers.by_id[c] for c in me.scope.reads if c in ctx.centers.by_id), key=lambda c: c.name)
+    prev_qs = f.query_string(offset=max(f.offset - f.limit, 0)) if f.offset > 0 else None
+    next_qs = f.query_string(offset=f.offset + f.limit) if f.offset + f.limit < total else None
+    body = render_template_string(
+        BOARD, t=lambda k, **kw: t(lang, k, **kw), f=f, rows=rows, total=total, centers=centers,
+        statuses=[s.value for s in ReportStatus], categories=[c.value for c in Category],
+        channels=[(c, channel_label(c, lang)) for c in ("twilio", "ussd", "telegram", "line", "web", "offline")],
+        day_from=f.since.astimezone(BANGKOK).date().isoformat() if f.since else "",
+        day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "",
+        qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)
+    return _page(body)
 
 
 @bp.get("/center/reports/<ticket>")
 @require_member
 def report(ticket: str) -> Any:
-    """One report of the member's centres, its timeline; the opening is audited. Another centre's: 404."""
+    """One report of the member's centres, its timeline and actions; the opening is audited. Another centre's: 404."""
     me = current()
     ctx = app_state().ctx
+    lang = _lang()
     with ctx.sessions.begin() as session:
         found = session.execute(select(Report).where(Report.ticket == ticket[:16])).scalar_one_or_none()
         if found is None or not me.scope.can_read(found.center_id):
@@ -88,5 +130,108 @@ def report(ticket: str) -> Any:
                                                             Delivery.channel == NotifyKind.INBOX)).scalar() or ""
         events = list(session.execute(select(AuditEvent).where(AuditEvent.report_id == found.id)
                                       .order_by(AuditEvent.id)).scalars())
-        body = render_template_string(REPORT, r=found, text=alert, events=events)
+        deliveries = list(session.execute(select(Delivery).where(Delivery.report_id == found.id)
+                                          .order_by(Delivery.id)).scalars())
+        done = request.args.get("done", "")
+        body = render_template_string(
+            REPORT, r=found, text=alert, events=events, deliveries=deliveries, csrf=csrf_token(),
+            t=lambda k, **kw: t(lang, k, **kw), can_act=me.scope.can_act(found.center_id),
+            status=t(lang, f"ws_status_{found.status}"), colour=STATUS_COLOUR.get(str(found.status), "#555"),
+            agencies=[a.value for a in Agency], reasons=[c.value for c in CloseReason],
+            done=t(lang, "ws_done", action=t(lang, f"act_{done}")) if done in {a.value for a in Action} else "")
     return _page(body)
+
+
+def _action(form: Any) -> Action | None:
+    kind = form.get("action", "")
+    value = {"ack": "ack", "assign": form.get("agency", ""), "close": form.get("reason", ""), "ask": "ask"}.get(kind)
+    allowed = {"ack"} | {a.value for a in Agency} | {c.value for c in CloseReason} | {"ask"}
+    if value not in allowed:
+        return None
+    if kind == "assign" and value not in {a.value for a in Agency}:
+        return None
+    if kind == "close" and value not in {c.value for c in CloseReason}:
+        return None
+    return Action(value)
+
+
+@bp.post("/center/reports/<ticket>/actions")
+@require_member
+def act(ticket: str) -> Any:
+    """Acknowledge, assign to an agency, close with a reason, or ask the reporter — with the same rules and effects
+    as a button in the chat: the chat alerts are edited, the reporter is told, the audit rows are the same."""
+    check_csrf()
+    me = current()
+    ctx = app_state().ctx
+    with ctx.sessions() as session:
+        found = session.execute(select(Report).where(Report.ticket == ticket[:16])).scalar_one_or_none()
+        center_id = found.center_id if found is not None else ""
+    if found is None or not me.scope.can_read(center_id):
+        abort(404)
+    if not me.scope.can_act(center_id):
+        abort(403, description=t(_lang(), "ws_not_allowed"))
+    action = _action(request.form)
+    if action is None:
+        abort(400, description="action: one of ack, assign (with agency), close (with reason), ask (with question)")
+    member = me.scope.member(center_id)
+    if action is Action.ASK:
+        question = request.form.get("question", "").strip()[:300]
+        if not question:
+            abort(400, description="question: write the question for the reporter")
+        relay.ask(ctx, ticket, center_id, member, question, {"kind": "web"})
+    else:
+        outcome = actions.apply(ctx, ticket, action, center_id, member, "web")
+        if outcome is Outcome.CLOSED:
+            abort(409, description=t(_lang(), "act_not_allowed"))
+        if outcome is Outcome.DONE:
+            ctx.jobs.enqueue(ANNOUNCE(ticket, str(action), center_id, member.to_json(), "web"))
+    return redirect(f"/center/reports/{ticket}?done={action}", code=303)
+
+
+# -- exports ----------------------------------------------------------------------------------------------------
+EXPORT_COLUMNS = ("ticket", "center_id", "status", "category", "when_code", "channel", "language", "district_code",
+                  "tambon_code", "province_code", "place_text", "details", "flags", "received_at", "created_at")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a control is quoted with '."""
+    text = "" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _exported(f: ReportFilter) -> list[Report]:
+    with app_state().ctx.sessions() as session:
+        query = _scoped(f).order_by(Report.created_at.desc()).limit(MAX_EXPORT)
+        return list(session.execute(query).scalars().all())
+
+
+@bp.get("/center/export.csv")
+@require_member
+def export_csv() -> Response:
+    """The filtered list as CSV (no contact data: pseudonymous reports only; GPS at the centre's precision)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for r in _exported(_filter()):
+        writer.writerow([_cell(getattr(r, c)) for c in EXPORT_COLUMNS])
+    resp = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")  # BOM: Excel reads Thai
+    resp.headers["Content-Disposition"] = "attachment; filename=reports.csv"
+    return resp
+
+
+@bp.get("/center/export.geojson")
+@require_member
+def export_geojson() -> Response:
+    """The filtered list as GeoJSON points (reports with a point; rounded to ~100 m)."""
+    features = []
+    for r in _exported(_filter()):
+        if r.lat is None or r.lon is None:
+            continue
+        props = {c: (str(getattr(r, c)) if getattr(r, c) is not None else None)
+                 for c in EXPORT_COLUMNS if c not in ("details",)}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [round(r.lon, 3), round(r.lat, 3)]}})
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    resp = Response(body, content_type="application/geo+json; charset=utf-8")
+    resp.headers["Content-Disposition"] = "attachment; filename=reports.geojson"
+    return resp

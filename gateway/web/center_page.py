@@ -1,0 +1,68 @@
+# ruff: noqa: E501  (HTML and CSS lines read better whole than wrapped)
+"""The HTML of the centre's workspace: server-rendered, no script (old office browsers, a strict CSP), readable at
+390 px wide; every label from the catalogs in the centre's language."""
+
+from __future__ import annotations
+
+PAGE = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>NTS-MWCC · {{ t('ws_board') }}</title>
+<style>
+body{font-family:system-ui,"Noto Sans Thai","Noto Sans Lao","Noto Sans Khmer",sans-serif;margin:.8rem;max-width:64rem}
+header{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}header form{margin:0}
+article{border:1px solid #ccc;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0}
+.alert{white-space:pre-wrap}.meta{color:#555;font-size:.85rem}.flag{color:#a40}button,select,input{font:inherit}
+.st{color:#fff;border-radius:4px;padding:0 .35rem;font-size:.85rem}.urgent{border-left:5px solid #c62828}
+form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters label{display:flex;flex-direction:column;font-size:.85rem}
+.done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
+</style></head><body>
+<header><strong>{{ who }}</strong> <a href="/center">{{ t('ws_board') }}</a>
+<a href="/center/sessions">{{ t('ws_sessions') }}</a>
+<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+<button>{{ t('ws_logout') }}</button></form></header>
+{{ body|safe }}
+</body></html>"""
+
+BOARD = """<form class="filters" method="get" action="/center">
+<label>{{ t('ws_district') }}<select name="center"><option value="">{{ t('ws_all_centres') }}</option>
+{% for c in centers %}<option value="{{ c.id }}" {{ 'selected' if c.id == f.center else '' }}>{{ c.name }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_status') }}<select name="status"><option value="">{{ t('ws_any') }}</option>
+{% for s in statuses %}<option value="{{ s }}" {{ 'selected' if f.status == s else '' }}>{{ t('ws_status_' + s) }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_category') }}<select name="category"><option value="">{{ t('ws_any') }}</option>
+{% for c in categories %}<option value="{{ c }}" {{ 'selected' if f.category == c else '' }}>{{ t('cat_' + c) }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_channel') }}<select name="channel"><option value="">{{ t('ws_any') }}</option>
+{% for c, label in channels %}<option value="{{ c }}" {{ 'selected' if f.channel == c else '' }}>{{ label }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_from') }}<input type="date" name="from" value="{{ day_from }}"></label>
+<label>{{ t('ws_to') }}<input type="date" name="to" value="{{ day_to }}"></label>
+<label>{{ t('ws_search') }}<input type="search" name="q" value="{{ f.q or '' }}"></label>
+<button type="submit">{{ t('ws_filter') }}</button> <a href="/center">{{ t('ws_clear') }}</a></form>
+<p class="meta">{% if total %}{{ t('ws_count', first=f.offset + 1, last=f.offset + rows|length, total=total) }}{% else %}{{ t('ws_none') }}{% endif %}
+· {{ t('ws_export') }}: <a href="/center/export.csv?{{ qs }}">CSV</a> <a href="/center/export.geojson?{{ qs }}">GeoJSON</a></p>
+{% for r in rows %}
+<article class="{{ 'urgent' if r.urgent else '' }}"><div class="meta"><a href="/center/reports/{{ r.ticket }}">{{ r.ticket }}</a>
+· <span class="st" style="background:{{ r.colour }}">{{ r.status }}</span> · {{ r.category }}{% if r.urgent %} · <strong>{{ t('ws_urgent') }}</strong>{% endif %}
+· {{ r.district }} · {{ r.when }} · {{ r.reported }} · {{ r.channel }}{% if r.flag %} · <span class="flag">{{ r.flag }}</span>{% endif %}</div>
+<div>{{ r.details }}</div></article>
+{% endfor %}
+<p>{% if prev_qs is not none %}<a href="/center?{{ prev_qs }}">{{ t('ws_prev') }}</a>{% endif %}
+{% if next_qs is not none %} <a href="/center?{{ next_qs }}">{{ t('ws_next') }}</a>{% endif %}</p>"""
+
+REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
+{% if done %}<p class="done" role="status">{{ done }}</p>{% endif %}
+<article><div class="meta">{{ r.ticket }} · <span class="st" style="background:{{ colour }}">{{ status }}</span> · {{ r.center_id }}</div>
+<div class="alert">{{ text }}</div></article>
+{% if can_act and r.status != 'closed' %}<h2>{{ t('ws_actions') }}</h2>
+<form method="post" action="/center/reports/{{ r.ticket }}/actions"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+{% if r.status == 'new' %}<button name="action" value="ack">{{ t('act_ack') }}</button>{% endif %}
+<label>{{ t('ws_assign') }} <select name="agency">{% for a in agencies %}<option value="{{ a }}">{{ t('act_' + a) }}</option>{% endfor %}</select></label>
+<button name="action" value="assign">{{ t('ws_assign') }}</button>
+<label>{{ t('ws_close') }} <select name="reason">{% for c in reasons %}<option value="{{ c }}">{{ t('act_' + c) }}</option>{% endfor %}</select></label>
+<button name="action" value="close">{{ t('ws_close') }}</button></form>
+<form method="post" action="/center/reports/{{ r.ticket }}/actions"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+<label>{{ t('act_ask') }}<br><textarea name="question" rows="2" cols="50" maxlength="300"></textarea></label><br>
+<button name="action" value="ask">{{ t('ws_ask_send') }}</button></form>{% endif %}
+<h2>{{ t('ws_timeline') }}</h2>
+<ul>{% for e in events %}<li>{{ e.created_at.strftime('%Y-%m-%d %H:%M:%S') }} · {{ e.event }} · {{ e.actor }}</li>
+{% endfor %}</ul>
+<h2>{{ t('ws_deliveries') }}</h2>
+<table>{% for d in deliveries %}<tr><td>{{ d.channel }}</td><td>{{ d.status }}</td><td>{{ d.attempts }}</td></tr>{% endfor %}</table>"""
