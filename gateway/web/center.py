@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template_string, request
@@ -134,12 +135,18 @@ def report(ticket: str) -> Any:
                                           .order_by(Delivery.id)).scalars())
         done = request.args.get("done", "")
         body = render_template_string(
-            REPORT, r=found, text=alert, events=events, deliveries=deliveries, csrf=csrf_token(),
+            REPORT, r=found, text=alert, events=events, deliveries=deliveries, csrf=csrf_token(), local=_local,
             t=lambda k, **kw: t(lang, k, **kw), can_act=me.scope.can_act(found.center_id),
             status=t(lang, f"ws_status_{found.status}"), colour=STATUS_COLOUR.get(str(found.status), "#555"),
             agencies=[a.value for a in Agency], reasons=[c.value for c in CloseReason],
             done=t(lang, "ws_done", action=t(lang, f"act_{done}")) if done in {a.value for a in Action} else "")
     return _page(body)
+
+
+def _local(moment: datetime) -> str:
+    """A stored time (UTC, naive on SQLite) as the district office reads it (Bangkok time)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _action(form: Any) -> Action | None:

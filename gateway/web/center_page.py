@@ -62,7 +62,7 @@ REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
 <label>{{ t('act_ask') }}<br><textarea name="question" rows="2" cols="50" maxlength="300"></textarea></label><br>
 <button name="action" value="ask">{{ t('ws_ask_send') }}</button></form>{% endif %}
 <h2>{{ t('ws_timeline') }}</h2>
-<ul>{% for e in events %}<li>{{ e.created_at.strftime('%Y-%m-%d %H:%M:%S') }} · {{ e.event }} · {{ e.actor }}</li>
+<ul>{% for e in events %}<li>{{ local(e.created_at) }} · {{ e.event }} · {{ e.actor }}</li>
 {% endfor %}</ul>
 <h2>{{ t('ws_deliveries') }}</h2>
 <table>{% for d in deliveries %}<tr><td>{{ d.channel }}</td><td>{{ d.status }}</td><td>{{ d.attempts }}</td></tr>{% endfor %}</table>"""
