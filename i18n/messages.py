@@ -270,6 +270,14 @@ WORKSPACE: dict[str, str] = {
     "ws_sessions": N_("Sessions"),
     "ws_logout": N_("Log out"),
     "ws_details": N_("Details"),
+    "ws_walk_in": N_("Walk-in or phone report"),
+    "ws_how": N_("How it came"),
+    "ws_in_person": N_("In person at the office"),
+    "ws_by_phone": N_("By telephone"),
+    "ws_contact": N_("Reporter's phone (optional, kept encrypted)"),
+    "ws_record": N_("Record the report"),
+    "ws_recorded": N_("Recorded: ticket {ticket}."),
+    "ws_missing": N_("Choose the category and write the place."),
 }
 
 ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB, **WORKSPACE}

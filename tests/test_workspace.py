@@ -149,3 +149,27 @@ def test_the_workspace_speaks_the_centres_language(ctx: Context, client: FlaskCl
     page = board(client)
     assert t("th", "ws_board") in page and t("th", "ws_filter") in page
     assert not re.search(r"\b(ws|cat|act)_[a-z_]+\b", page.split("<body>", 1)[1])  # labels, never catalog keys
+
+
+@pytest.mark.parametrize(("contact", "kept"), [("081 234 5678", True), ("", False)])
+def test_a_walk_in_report_is_recorded_routed_and_marked(ctx: Context, client: FlaskClient, contact: str,
+                                                         kept: bool) -> None:
+    from reports.models import Reporter
+
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    form = client.get("/center/walk-in", base_url=BASE).get_data(as_text=True)
+    data = {"csrf_token": csrf(form), "how": "phone", "category": "trafficking", "place": "ต.พนอม",
+            "when": "today", "details": "ชาวบ้านโทรมาแจ้งว่ามีรถตู้พาเด็กข้ามไป", "contact": contact}
+    page = client.post("/center/walk-in", data=data, base_url=BASE).get_data(as_text=True)
+    ticket = re.search(r"(\d{7})", page.split(t("th", "ws_recorded", ticket="").split("{")[0].strip()[:8])[-1])
+    assert ticket, page
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        report = s.execute(select(Report)).scalar_one()
+        reporter = s.get(Reporter, report.reporter_id)
+    assert (report.channel, report.center_id, report.category) == ("walk_in", "4803", "trafficking")
+    assert report.details.startswith(f"[{t('th', 'ws_by_phone')}]")
+    assert reporter is not None and bool(reporter.contact_enc) is kept
+    assert "0812345678" not in (reporter.contact_enc or "")  # encrypted, never the number itself
+    missing = client.post("/center/walk-in", data={**data, "place": ""}, base_url=BASE)
+    assert missing.status_code == 400 and t("th", "ws_missing") in missing.get_data(as_text=True)

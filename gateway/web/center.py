@@ -43,7 +43,8 @@ def _lang() -> str:
     return "th"
 
 
-def _page(body: str) -> str:
+def workspace_page(body: str) -> str:
+    """`body` inside the workspace's frame: who is logged in, the board, walk-ins, sessions, log out."""
     me = current()
     lang = _lang()
     return render_template_string(PAGE, body=body, csrf=csrf_token(), lang=lang, t=lambda k, **kw: t(lang, k, **kw),
@@ -112,7 +113,7 @@ def board() -> Any:
         day_from=f.since.astimezone(BANGKOK).date().isoformat() if f.since else "",
         day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "",
         qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)
-    return _page(body)
+    return workspace_page(body)
 
 
 @bp.get("/center/reports/<ticket>")
@@ -140,7 +141,7 @@ def report(ticket: str) -> Any:
             status=t(lang, f"ws_status_{found.status}"), colour=STATUS_COLOUR.get(str(found.status), "#555"),
             agencies=[a.value for a in Agency], reasons=[c.value for c in CloseReason],
             done=t(lang, "ws_done", action=t(lang, f"act_{done}")) if done in {a.value for a in Action} else "")
-    return _page(body)
+    return workspace_page(body)
 
 
 def _local(moment: datetime) -> str:

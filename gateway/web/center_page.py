@@ -17,7 +17,7 @@ form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters 
 .done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
 </style></head><body>
 <header><strong>{{ who }}</strong> <a href="/center">{{ t('ws_board') }}</a>
-<a href="/center/sessions">{{ t('ws_sessions') }}</a>
+<a href="/center/walk-in">{{ t('ws_walk_in') }}</a> <a href="/center/sessions">{{ t('ws_sessions') }}</a>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <button>{{ t('ws_logout') }}</button></form></header>
 {{ body|safe }}
@@ -66,3 +66,17 @@ REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
 {% endfor %}</ul>
 <h2>{{ t('ws_deliveries') }}</h2>
 <table>{% for d in deliveries %}<tr><td>{{ d.channel }}</td><td>{{ d.status }}</td><td>{{ d.attempts }}</td></tr>{% endfor %}</table>"""
+
+WALK_IN = """<h1>{{ t('ws_walk_in') }}</h1>
+{% if done %}<p class="done" role="status">{{ done }}</p>{% endif %}
+{% for e in errors %}<p class="flag" role="alert">{{ e }}</p>{% endfor %}
+<form method="post" action="/center/walk-in"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+<p><label>{{ t('ws_how') }} <select name="how"><option value="in_person">{{ t('ws_in_person') }}</option>
+<option value="phone">{{ t('ws_by_phone') }}</option></select></label></p>
+<p><label>{{ t('ws_category') }} <select name="category"><option value=""></option>
+{% for c in categories %}<option value="{{ c }}">{{ t('cat_' + c) }}</option>{% endfor %}</select></label></p>
+<p><label>{{ t('ws_place') }} <input type="text" name="place" size="40" value="{{ form.get('place', '') }}"></label></p>
+<p><label>{{ t('web_when') }} <select name="when">{% for w in whens %}<option value="{{ w }}">{{ t('when_' + w) }}</option>{% endfor %}</select></label></p>
+<p><label>{{ t('ws_details') }}<br><textarea name="details" rows="4" cols="60" maxlength="4000">{{ form.get('details', '') }}</textarea></label></p>
+<p><label>{{ t('ws_contact') }} <input type="tel" name="contact" autocomplete="off"></label></p>
+<button type="submit">{{ t('ws_record') }}</button></form>"""
