@@ -278,6 +278,11 @@ WORKSPACE: dict[str, str] = {
     "ws_record": N_("Record the report"),
     "ws_recorded": N_("Recorded: ticket {ticket}."),
     "ws_missing": N_("Choose the category and write the place."),
+    "ws_dashboard": N_("Dashboard"),
+    "ws_open": N_("Open"),
+    "ws_overdue": N_("Overdue"),
+    "ws_map": N_("Reports of the last 30 days"),
+    "ws_weekly": N_("Reports by week, district and category"),
 }
 
 ALL: dict[str, str] = {**REPORTER, **PUSHED, **WORDS, **MENU, **ALERT, **ACTIONS, **WEB, **WORKSPACE}

@@ -413,6 +413,20 @@ class Gazetteer:
                                  found[0], (*place.flags, "fuzzy"))
         return None
 
+    # -- outlines for maps -------------------------------------------------------------------------------
+    @cached_property
+    def district_outlines(self) -> dict[str, Any]:
+        """Each border district's outline (the union of its tambons, simplified to ~500 m): what the workspace's
+        map draws, from the project's own data (no tile server)."""
+        from shapely import unary_union
+        from shapely.geometry import shape
+
+        parts: dict[str, list[Any]] = defaultdict(list)
+        for f in self._features:
+            if f["properties"]["district_code"] in self.districts:
+                parts[f["properties"]["district_code"]].append(shape(f["geometry"]))
+        return {code: unary_union(geoms).simplify(0.005) for code, geoms in parts.items()}
+
     # -- GPS ----------------------------------------------------------------------------------------------
     @cached_property
     def _tree(self) -> tuple[Any, list[dict[str, Any]]]:

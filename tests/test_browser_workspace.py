@@ -36,7 +36,7 @@ def test_a_member_runs_a_case_from_the_board(settings: Settings, telegram: FakeT
         page.fill("textarea[name=question]", "เรือกี่ลำครับ")
         page.click(f"button:has-text('{t('th', 'ws_ask_send')}')")
         page.select_option("select[name=reason]", "resolved")
-        page.click(f"button[value=close]")
+        page.click("button[value=close]")
         assert t("th", "ws_status_closed") in page.inner_text("article")
         assert "name=\"action\"" not in page.content()  # a closed case offers no more actions
         screenshot(page, "workspace-report-closed")
@@ -48,6 +48,9 @@ def test_a_member_runs_a_case_from_the_board(settings: Settings, telegram: FakeT
 
         response = page.goto(f"{base}/center/reports/{other}")
         assert response is not None and response.status == 404
+        page.goto(f"{base}/center/dashboard")
+        assert page.locator("svg path").count() >= 60 and page.locator("svg circle").count() == 2
+        screenshot(page, "workspace-dashboard-laptop")
         page.set_viewport_size(PHONE)
         page.goto(f"{base}/center")
         screenshot(page, "workspace-board-phone")

@@ -173,3 +173,17 @@ def test_a_walk_in_report_is_recorded_routed_and_marked(ctx: Context, client: Fl
     assert "0812345678" not in (reporter.contact_enc or "")  # encrypted, never the number itself
     missing = client.post("/center/walk-in", data={**data, "place": ""}, base_url=BASE)
     assert missing.status_code == 400 and t("th", "ws_missing") in missing.get_data(as_text=True)
+
+
+def test_dashboard_board_weekly_counts_and_map(ctx: Context, client: FlaskClient) -> None:
+    report_many(ctx, ["แจ้ง ยาเสพติด ท่าอุเทน เรือขนกล่อง", "แจ้ง ยาเสพติด ท่าอุเทน เรือลำที่สอง",
+                      "แจ้ง ลักลอบขนของ ท่าอุเทน รถขนบุหรี่"])
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    resp = client.get("/center/dashboard", base_url=BASE)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<svg" in page and page.count("<path") >= 60  # every border district drawn
+    assert page.count("<circle") == 3 and "http" not in page.split("<svg", 1)[1].split("</svg>")[0].replace(
+        "http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+    rows = re.findall(r"<tr><td>(\d{4}-\d{2})</td><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)</td>", page)
+    assert sorted((d, c, int(n)) for _, d, c, n in rows) == [
+        ("ท่าอุเทน", t("th", "cat_drugs"), 2), ("ท่าอุเทน", t("th", "cat_smuggling"), 1)]

@@ -33,7 +33,7 @@ STATUS_COLOUR = {"new": "#c62828", "acknowledged": "#ef6c00", "assigned": "#1565
 
 
 
-def _lang() -> str:
+def workspace_language() -> str:
     """The workspace's language: the first of the member's centres' (Thai in the demo)."""
     me = current()
     ctx = app_state().ctx
@@ -46,7 +46,7 @@ def _lang() -> str:
 def workspace_page(body: str) -> str:
     """`body` inside the workspace's frame: who is logged in, the board, walk-ins, sessions, log out."""
     me = current()
-    lang = _lang()
+    lang = workspace_language()
     return render_template_string(PAGE, body=body, csrf=csrf_token(), lang=lang, t=lambda k, **kw: t(lang, k, **kw),
                                   who=me.scope.name or me.principal.name or me.principal.key)
 
@@ -95,7 +95,7 @@ def _row(report: Report, lang: str) -> dict[str, Any]:
 def board() -> Any:
     """The case board of the member's centres."""
     f = _filter()
-    lang = _lang()
+    lang = workspace_language()
     query = _scoped(f)
     with app_state().ctx.sessions() as session:
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
@@ -122,7 +122,7 @@ def report(ticket: str) -> Any:
     """One report of the member's centres, its timeline and actions; the opening is audited. Another centre's: 404."""
     me = current()
     ctx = app_state().ctx
-    lang = _lang()
+    lang = workspace_language()
     with ctx.sessions.begin() as session:
         found = session.execute(select(Report).where(Report.ticket == ticket[:16])).scalar_one_or_none()
         if found is None or not me.scope.can_read(found.center_id):
@@ -177,7 +177,7 @@ def act(ticket: str) -> Any:
     if found is None or not me.scope.can_read(center_id):
         abort(404)
     if not me.scope.can_act(center_id):
-        abort(403, description=t(_lang(), "ws_not_allowed"))
+        abort(403, description=t(workspace_language(), "ws_not_allowed"))
     action = _action(request.form)
     if action is None:
         abort(400, description="action: one of ack, assign (with agency), close (with reason), ask (with question)")
@@ -190,7 +190,7 @@ def act(ticket: str) -> Any:
     else:
         outcome = actions.apply(ctx, ticket, action, center_id, member, "web")
         if outcome is Outcome.CLOSED:
-            abort(409, description=t(_lang(), "act_not_allowed"))
+            abort(409, description=t(workspace_language(), "act_not_allowed"))
         if outcome is Outcome.DONE:
             ctx.jobs.enqueue(ANNOUNCE(ticket, str(action), center_id, member.to_json(), "web"))
     return redirect(f"/center/reports/{ticket}?done={action}", code=303)

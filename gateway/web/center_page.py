@@ -17,7 +17,7 @@ form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters 
 .done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
 </style></head><body>
 <header><strong>{{ who }}</strong> <a href="/center">{{ t('ws_board') }}</a>
-<a href="/center/walk-in">{{ t('ws_walk_in') }}</a> <a href="/center/sessions">{{ t('ws_sessions') }}</a>
+<a href="/center/dashboard">{{ t('ws_dashboard') }}</a> <a href="/center/walk-in">{{ t('ws_walk_in') }}</a> <a href="/center/sessions">{{ t('ws_sessions') }}</a>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <button>{{ t('ws_logout') }}</button></form></header>
 {{ body|safe }}
@@ -80,3 +80,14 @@ WALK_IN = """<h1>{{ t('ws_walk_in') }}</h1>
 <p><label>{{ t('ws_details') }}<br><textarea name="details" rows="4" cols="60" maxlength="4000">{{ form.get('details', '') }}</textarea></label></p>
 <p><label>{{ t('ws_contact') }} <input type="tel" name="contact" autocomplete="off"></label></p>
 <button type="submit">{{ t('ws_record') }}</button></form>"""
+
+DASHBOARD = """<h1>{{ t('ws_dashboard') }}</h1>
+<table><tr><th></th><th>{{ t('ws_status_new') }} (24 h)</th><th>{{ t('ws_open') }}</th><th>{{ t('ws_overdue') }}</th><th>{{ t('ws_status_closed') }} (24 h)</th></tr>
+{% for name, d in boards %}<tr><td>{{ name }}</td><td>{{ d.new }}</td><td>{{ d.open }}</td><td>{{ d.overdue }}</td><td>{{ d.closed }}</td></tr>{% endfor %}</table>
+<h2>{{ t('ws_map') }}</h2>
+<div style="max-width:40rem">{{ svg|safe }}</div>
+<h2>{{ t('ws_weekly') }}</h2>
+<table>{% for w, d, c, n in counts %}<tr><td>{{ w }}</td><td>{{ d }}</td><td>{{ c }}</td><td>{{ n }}</td>
+<td><span style="display:inline-block;height:.8em;background:#1565c0;width:{{ (n / top * 12)|round(1) }}em"></span></td></tr>
+{% else %}<tr><td>{{ t('ws_none') }}</td></tr>{% endfor %}</table>
+"""
