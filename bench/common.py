@@ -48,8 +48,9 @@ def redis_server(directory: str) -> Iterator[str]:
 
 def bench_context(redis_url: str, directory: str, **settings: Any) -> Context:
     """A context on the benchmark's Redis (counting round trips) and a SQLite file."""
-    ctx = Context(Settings.from_env(redis_url=redis_url, database_url=f"sqlite:///{directory}/bench.sqlite3",
-                                    secret_key="bench-secret-key-0123456789", **settings), job_entries=ENTRIES)
+    settings.setdefault("database_url", f"sqlite:///{directory}/bench.sqlite3")
+    ctx = Context(Settings.from_env(redis_url=redis_url, secret_key="bench-secret-key-0123456789", **settings),
+                  job_entries=ENTRIES)
     ctx.__dict__["redis"] = Redis(connection_pool=ConnectionPool.from_url(
         redis_url, connection_class=CountingConnection, decode_responses=True))
     return ctx

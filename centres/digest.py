@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from centres.escalation import DEFAULT_MINUTES, urgency
+from centres.escalation import DEFAULT_MINUTES
 from gateway.channels.line import client as line
 from gateway.channels.sending import SendError
 from gateway.channels.telegram import client as telegram
@@ -23,7 +23,7 @@ from i18n.normalize import ce_to_be
 from reports import keys
 from reports.centres_file import Center
 from reports.context import Context
-from reports.enums import NotifyKind, ReportStatus
+from reports.enums import NotifyKind, ReportStatus, When
 from reports.models import AuditEvent, Report, utcnow
 
 log = logging.getLogger("ntswatch.digest")
@@ -42,20 +42,32 @@ class Digest:
 
 
 def count(ctx: Context, center: Center, now: datetime | None = None) -> Digest:
-    """The digest figures of `center` at `now`."""
+    """The digest figures of `center` at `now`, each counted in SQL (the dashboard asks for it at every view)."""
     now = now or utcnow()
     day_ago = now - timedelta(days=1)
+    mine = Report.center_id == center.id
+    is_new = Report.status == ReportStatus.NEW
+
+    def minutes(level: str) -> float:
+        return center.escalation.get(level, DEFAULT_MINUTES[level])
+
+    # The three urgencies of centres/escalation.py, each with its own delay before a case is overdue.
+    overdue_when = {
+        "person_in_danger": and_(Report.when_code == When.NOW, Report.category == "trafficking"),
+        "now": and_(Report.when_code == When.NOW, Report.category != "trafficking"),
+        "default": Report.when_code != When.NOW,
+    }
     with ctx.sessions() as session:
-        mine = Report.center_id == center.id
         new = session.execute(select(func.count()).where(mine, Report.created_at >= day_ago)).scalar_one()
-        open_reports = session.execute(select(Report).where(mine, Report.status != ReportStatus.CLOSED)
-                                       ).scalars().all()
-        overdue = sum(1 for r in open_reports if r.status == ReportStatus.NEW and r.created_at <= now -
-                      timedelta(minutes=center.escalation.get(urgency(r), DEFAULT_MINUTES[urgency(r)])))
+        open_count = session.execute(select(func.count()).where(mine, Report.status != ReportStatus.CLOSED)
+                                     ).scalar_one()
+        overdue = sum(session.execute(select(func.count()).where(
+            mine, is_new, condition, Report.created_at <= now - timedelta(minutes=minutes(level)))).scalar_one()
+            for level, condition in overdue_when.items())
         closed = session.execute(select(func.count()).select_from(AuditEvent).join(
             Report, Report.id == AuditEvent.report_id).where(mine, AuditEvent.event == "closed",
                                                              AuditEvent.created_at >= day_ago)).scalar_one()
-    return Digest(int(new), len(open_reports), overdue, int(closed))
+    return Digest(int(new), int(open_count), int(overdue), int(closed))
 
 
 def render(center: Center, digest: Digest, now: datetime) -> str:

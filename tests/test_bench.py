@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import drain, latest, resolve
+from bench import board, drain, latest, resolve
 
 
 def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,6 +17,8 @@ def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.
     assert drained["stored"] == 10 and drained["reports_per_s"] > 0 and drained["baseline_jobs_per_s"] > 0
     resolved = resolve.main(n=50)
     assert resolved["text_us"]["median"] > 0 and resolved["gps_us"]["median"] > 0
+    listed = board.main(n=300, rounds=1)
+    assert listed["sqlite"]["board"]["median_ms"] > 0 and listed["sqlite"]["reports"] == 300
     assert latest.main() == 0
     result = json.loads((tmp_path / "latest.json").read_text())
     assert set(latest.KEYS) <= set(result) and result["commit"] and result["machine"]["cpus"]
