@@ -128,3 +128,20 @@ def leader_of(session: Session, centers: Centers, surface: str, account: str) ->
         return inviter_of(session, centers.by_id, telegram_user_id=int(account)) if account.lstrip("-").isdigit() \
             else None
     return inviter_of(session, centers.by_id, line_user_id=account)
+
+
+def open_invites(session: Session, center_id: str) -> list[Invite]:
+    """The centre's invites not used, not expired, newest first."""
+    return list(session.execute(select(Invite).where(Invite.center_id == center_id, Invite.used_at.is_(None),
+                                                     Invite.expires_at > utcnow())
+                                .order_by(Invite.created_at.desc())).scalars())
+
+
+def revoke_invite(session: Session, center_id: str, invite_id: int, by: str) -> bool:
+    """End an open invite of `center_id` now (its code no longer joins); False when there is none such."""
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.center_id != center_id or invite.used_at is not None or invite.expires_at <= utcnow():
+        return False
+    invite.expires_at = utcnow()
+    store.audit(session, "invite_revoked", None, by[:64], {"center": center_id, "invite": invite_id})
+    return True

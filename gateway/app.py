@@ -8,7 +8,21 @@ from flask import Flask, Response, jsonify
 
 from gateway.composition import build_context
 from gateway.settings import Settings
-from gateway.web import api, batch, broadcasts, center, dashboard, dev, guard, health, login, public, simulator, walk_in
+from gateway.web import (
+    api,
+    batch,
+    broadcasts,
+    center,
+    dashboard,
+    dev,
+    guard,
+    health,
+    login,
+    members,
+    public,
+    simulator,
+    walk_in,
+)
 from gateway.web.proxies import TrustedProxies
 from gateway.web.state import AppState
 from gateway.web.webhooks import register_webhooks
@@ -30,7 +44,8 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
                                       settings.trusted_proxies)
     app.extensions["ntswatch"] = AppState(ctx)
     for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp, public.bp,
-               simulator.bp, walk_in.bp, dashboard.bp):
+               simulator.bp, walk_in.bp, dashboard.bp,
+               members.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)

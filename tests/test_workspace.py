@@ -187,3 +187,40 @@ def test_dashboard_board_weekly_counts_and_map(ctx: Context, client: FlaskClient
     rows = re.findall(r"<tr><td>(\d{4}-\d{2})</td><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)</td>", page)
     assert sorted((d, c, int(n)) for _, d, c, n in rows) == [
         ("ท่าอุเทน", t("th", "cat_drugs"), 2), ("ท่าอุเทน", t("th", "cat_smuggling"), 1)]
+
+
+def test_members_page_invites_and_broadcasts_for_the_head(ctx: Context, client: FlaskClient,
+                                                           telegram: FakeTelegram) -> None:
+    from centres import members
+
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = client.get("/center/members", base_url=BASE).get_data(as_text=True)
+    assert "Secretary Malee" in page and t("th", "role_secretary") in page and "+6681" not in page  # no numbers
+    token = csrf(page)
+    made = client.post("/center/members/invites", data={"csrf_token": token, "name": "Kamnan Boon",
+                                                         "role": "coordinator", "days": "3"}, base_url=BASE)
+    code = re.search(r"JOIN ([0-9A-Z]{4}-[0-9A-Z]{4})", made.get_data(as_text=True))
+    assert made.status_code == 200 and code
+    with ctx.sessions() as s:
+        [invite] = members.open_invites(s, "4803")
+    assert client.post(f"/center/members/invites/{invite.id}/revoke", data={"csrf_token": token},
+                       base_url=BASE).status_code == 303
+    with ctx.sessions() as s:
+        assert members.open_invites(s, "4803") == []
+    with pytest.raises(members.InviteError), ctx.sessions.begin() as s:  # a revoked code joins nobody
+        members.redeem(s, ctx.settings.secret_key, code.group(1), telegram_user_id=999)
+    bad = client.post("/center/members/invites", data={"csrf_token": token, "name": "X", "role": "king"},
+                      base_url=BASE)
+    assert bad.status_code == 400
+    sent = client.post("/center/members/broadcasts", data={"csrf_token": token, "template": "training",
+                                                           "date": "2026-12-20", "place": "ที่ว่าการอำเภอ",
+                                                           "audience": "members"}, base_url=BASE)
+    assert sent.status_code == 200 and re.search(r"Broadcast|ข่าว|\d+", sent.get_data(as_text=True))
+    too_long = client.post("/center/members/broadcasts", data={"csrf_token": token, "text": "ข่าว" * 200,
+                                                               "audience": "members"}, base_url=BASE)
+    assert too_long.status_code == 400
+
+
+def test_members_page_is_for_heads_and_secretaries(ctx: Context, client: FlaskClient) -> None:
+    log_in(ctx, client, PROVINCE)  # a provincial desk reads cases but leads no centre
+    assert client.get("/center/members", base_url=BASE).status_code == 403

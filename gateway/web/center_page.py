@@ -17,7 +17,7 @@ form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters 
 .done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
 </style></head><body>
 <header><strong>{{ who }}</strong> <a href="/center">{{ t('ws_board') }}</a>
-<a href="/center/dashboard">{{ t('ws_dashboard') }}</a> <a href="/center/walk-in">{{ t('ws_walk_in') }}</a> <a href="/center/sessions">{{ t('ws_sessions') }}</a>
+<a href="/center/dashboard">{{ t('ws_dashboard') }}</a> <a href="/center/members">{{ t('ws_members') }}</a> <a href="/center/walk-in">{{ t('ws_walk_in') }}</a> <a href="/center/sessions">{{ t('ws_sessions') }}</a>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <button>{{ t('ws_logout') }}</button></form></header>
 {{ body|safe }}
@@ -90,4 +90,29 @@ DASHBOARD = """<h1>{{ t('ws_dashboard') }}</h1>
 <table>{% for w, d, c, n in counts %}<tr><td>{{ w }}</td><td>{{ d }}</td><td>{{ c }}</td><td>{{ n }}</td>
 <td><span style="display:inline-block;height:.8em;background:#1565c0;width:{{ (n / top * 12)|round(1) }}em"></span></td></tr>
 {% else %}<tr><td>{{ t('ws_none') }}</td></tr>{% endfor %}</table>
+"""
+
+MEMBERS = """<h1>{{ t('ws_members') }} · {{ center.name }}</h1>
+{% if notice %}<p class="done" role="status">{{ notice }}</p>{% endif %}
+<table><tr><th>{{ t('ws_name') }}</th><th>{{ t('ws_role') }}</th><th>{{ t('ws_reached') }}</th></tr>
+{% for name, role, reached in people %}<tr><td>{{ name }}</td><td>{{ role }}</td><td>{{ reached }}</td></tr>{% endfor %}</table>
+<h2>{{ t('ws_invites') }}</h2>
+<table>{% for i in invites %}<tr><td>{{ i.name }}</td><td>{{ t('role_' + i.role) }}</td><td>{{ i.expires_at.strftime('%Y-%m-%d') }}</td>
+<td><form method="post" action="/center/members/invites/{{ i.id }}/revoke"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+<input type="hidden" name="center" value="{{ center.id }}"><button>{{ t('ws_revoke') }}</button></form></td></tr>{% endfor %}</table>
+<form method="post" action="/center/members/invites"><input type="hidden" name="csrf_token" value="{{ csrf }}"><input type="hidden" name="center" value="{{ center.id }}">
+<label>{{ t('ws_name') }} <input type="text" name="name" required maxlength="80"></label>
+<label>{{ t('ws_role') }} <select name="role">{% for r in roles %}<option value="{{ r }}">{{ t('role_' + r) }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_days') }} <input type="number" name="days" value="7" min="1" max="30"></label>
+<button>{{ t('ws_invite_create') }}</button></form>
+<h2>{{ t('ws_broadcasts') }}</h2>
+<form method="post" action="/center/members/broadcasts"><input type="hidden" name="csrf_token" value="{{ csrf }}"><input type="hidden" name="center" value="{{ center.id }}">
+<p><label>{{ t('ws_template') }} <select name="template"><option value="">{{ t('ws_own_text') }}</option>
+{% for name in templates %}<option value="{{ name }}">{{ name }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_date') }} <input type="date" name="date"></label> <label>{{ t('ws_place') }} <input type="text" name="place"></label></p>
+<p><label>{{ t('ws_text') }}<br><textarea name="text" rows="3" cols="60"></textarea></label></p>
+<p><label>{{ t('ws_audience') }} <select name="audience">{% for a in audiences %}<option value="{{ a }}">{{ t('ws_audience_' + a) }}</option>{% endfor %}</select></label>
+<button>{{ t('ws_broadcast_send') }}</button></p></form>
+<table>{% for b, counts in sent %}<tr><td>{{ b.id }}</td><td>{{ b.created_at.strftime('%Y-%m-%d %H:%M') }}</td><td>{{ t('ws_audience_' + b.audience) }}</td>
+<td>{% for k, v in counts.items() %}{{ k }} {{ v }} {% endfor %}</td></tr>{% endfor %}</table>
 """
