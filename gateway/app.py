@@ -19,6 +19,7 @@ from gateway.web import (
     health,
     login,
     members,
+    openapi,
     public,
     simulator,
     walk_in,
@@ -44,8 +45,7 @@ def create_app(config: Settings | None = None, context: Context | None = None) -
                                       settings.trusted_proxies)
     app.extensions["ntswatch"] = AppState(ctx)
     for bp in (health.bp, api.bp, batch.bp, broadcasts.bp, center.bp, dev.bp, login.bp, public.bp,
-               simulator.bp, walk_in.bp, dashboard.bp,
-               members.bp):
+               simulator.bp, walk_in.bp, dashboard.bp, members.bp, openapi.bp):
         app.register_blueprint(bp)
     register_webhooks(app)
     app.extensions["ntswatch_guard"] = guard.install(app)

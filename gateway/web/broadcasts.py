@@ -8,10 +8,11 @@ phone number or account: counts only.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from centres import broadcasts
@@ -22,6 +23,19 @@ from reports.models import Broadcast
 bp = Blueprint("broadcasts", __name__, url_prefix="/api")
 
 
+class BroadcastRequest(BaseModel):
+    """`POST /api/broadcasts`: texts by language, or a template (with its date and place), and the audience."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    center: Annotated[str, Field(min_length=1, max_length=32)]
+    texts: dict[Literal["th", "lo", "km", "en"], Annotated[str, Field(max_length=1000)]] | None = None
+    template: Literal["fake_jobs", "training"] | None = None
+    date: dt.date | None = None
+    place: Annotated[str, Field(max_length=200)] = ""
+    audience: Literal["all", "members", "subscribers"] = "all"
+
+
 @bp.post("/broadcasts")
 @require_token("broadcast")
 def create_broadcast() -> Any:
@@ -30,23 +44,25 @@ def create_broadcast() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="expected a JSON object"), 400
-    center = ctx.centers.by_id.get(str(body.get("center") or ""))
+    try:
+        asked = BroadcastRequest.model_validate(body)
+    except ValidationError as e:
+        first = e.errors()[0]
+        return jsonify(error=f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}"), 400
+    center = ctx.centers.by_id.get(asked.center)
     if center is None or not grant().allows("broadcast", center.id):
         return jsonify(error="unknown centre"), 404
-    texts, template = body.get("texts"), body.get("template")
     try:
-        if template is not None:
-            day = date.fromisoformat(body["date"]) if body.get("date") else None
-            texts = broadcasts.template_texts(str(template), center, ctx.gazetteer, day, str(body.get("place") or ""))
-        elif not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+        if asked.template is not None:
+            texts = broadcasts.template_texts(asked.template, center, ctx.gazetteer, asked.date, asked.place)
+        elif asked.texts is not None:
+            texts = {str(k): v for k, v in asked.texts.items()}
+        else:
             return jsonify(error="texts must map a language (th, lo, km, en) to a text, or give a template"), 400
         # The audit names the token that asked, never a name the request claims.
-        broadcast_id, members, subscribers = broadcasts.create(ctx, center, texts, str(body.get("audience") or "all"),
-                                                               grant().actor)
+        broadcast_id, members, subscribers = broadcasts.create(ctx, center, texts, asked.audience, grant().actor)
     except broadcasts.BroadcastError as exc:
         return jsonify(error=str(exc)), 422
-    except ValueError:
-        return jsonify(error="date must be YYYY-MM-DD"), 400
     return jsonify(id=broadcast_id, center=center.id, members=members, subscribers=subscribers), 202
 
 
