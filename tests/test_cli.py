@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import pytest
 from gateway.cli import main
 from gateway.simulate import post_sms
 from i18n import messages
+from reports.context import Context
 from tests.conftest import free_port
 
 
@@ -253,3 +255,19 @@ def test_ctrl_c_twice_kills_everything_at_once_and_leaves_the_port_free(tmp_path
     again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     again.bind(("127.0.0.1", port))  # the next `make run` can take the port
     again.close()
+
+
+def test_reports_export_and_listing(ctx: Context, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tests.helpers import stored_report
+
+    stored_report(ctx, "แจ้ง ยาเสพติด ท่าอุเทน =cmd|' /C calc'!A0 เรือขนกล่อง")
+    assert main(["reports", "--limit", "5"]) == 0  # the listing still answers as before
+    assert "4803" in capsys.readouterr().out
+    assert main(["reports", "export", "--format", "csv", "--center", "4803"]) == 0
+    out = capsys.readouterr().out
+    assert out.lstrip("\ufeff").startswith("ticket,") and "'=cmd" not in out.split("details", 1)[0]
+    assert ",=cmd" not in out  # the formula is quoted, never a live cell
+    target = tmp_path / "reports.geojson"
+    assert main(["reports", "export", "--format", "geojson", "--output", str(target)]) == 0
+    assert json.loads(target.read_text())["type"] == "FeatureCollection" and target.stat().st_mode & 0o077 == 0
+    assert main(["reports", "export", "--since", "yesterday"]) == 2

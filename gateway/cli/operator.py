@@ -46,16 +46,19 @@ def flows_check(quiet: bool) -> int:
     return run_check(quiet=quiet)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many, newest first.")
 @click.option("--ticket", help="Only this ticket (digits, with its check digit).")
 @click.option("--center", help="Only this centre's reports (its id in the centres file, e.g. 4803).")
 @click.option("--status", type=click.Choice([s.value for s in ReportStatus]), help="Only cases in this status.")
 @click.option("--category", type=click.Choice([c.value for c in Category]), help="Only this category.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
-def reports(limit: int, ticket: str | None, center: str | None, status: str | None, category: str | None,
-            as_json: bool) -> int:
-    """List stored reports (pseudonymous: never a phone number)."""
+@click.pass_context
+def reports(click_ctx: click.Context, limit: int, ticket: str | None, center: str | None, status: str | None,
+            category: str | None, as_json: bool) -> int:
+    """List stored reports (pseudonymous: never a phone number); `reports export` writes CSV or GeoJSON."""
+    if click_ctx.invoked_subcommand is not None:
+        return 0
     ctx = context()
     query = select(Report).order_by(Report.created_at.desc()).limit(limit)
     for column, value in ((Report.ticket, ticket), (Report.center_id, center), (Report.status, status),
@@ -72,6 +75,40 @@ def reports(limit: int, ticket: str | None, center: str | None, status: str | No
                 continue
             click.echo(f"{r.ticket}  {r.created_at:%Y-%m-%d %H:%M}  {r.category:<11} {r.district_code or '----'} "
                        f"→ {r.center_id:<8} {r.status:<12} {r.channel}/{r.language}  {r.details[:50]}")
+    return 0
+
+
+@reports.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True)
+@click.option("--center", help="Only this centre's reports.")
+@click.option("--status", type=click.Choice([s.value for s in ReportStatus]))
+@click.option("--category", type=click.Choice([c.value for c in Category]))
+@click.option("--since", help="From this time (ISO 8601 with a zone, e.g. 2026-12-01T00:00:00+07:00).")
+@click.option("--until", help="Before this time (ISO 8601 with a zone).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="A file (private, 0600); else stdout.")
+def reports_export(fmt: str, center: str | None, status: str | None, category: str | None, since: str | None,
+                   until: str | None, output: str | None) -> int:
+    """The filtered reports as CSV (spreadsheet-safe) or GeoJSON, with no contact data — as the workspace exports."""
+    from reports import export
+    from reports.filters import FilterError, ReportFilter
+
+    try:
+        wanted = ReportFilter.model_validate({k: v for k, v in {"center": center, "status": status,
+                                                                 "category": category, "since": since,
+                                                                 "until": until}.items() if v})
+    except (ValueError, FilterError) as exc:
+        raise click.BadParameter(str(exc).splitlines()[0]) from None
+    ctx = context()
+    with ctx.sessions() as session:
+        rows = list(session.execute(wanted.where(select(Report)).order_by(Report.created_at.desc())
+                                    .limit(100_000)).scalars())
+        body = export.to_csv(rows) if fmt == "csv" else json.dumps(export.to_geojson(rows), ensure_ascii=False)
+    if output:
+        with open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            f.write(body)
+        click.echo(f"{len(rows)} reports written to {output}", err=True)
+    else:
+        click.echo(body, nl=False)
     return 0
 
 

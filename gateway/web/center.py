@@ -6,8 +6,6 @@ of another centre answers 404, whatever the way it is asked for."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +19,7 @@ from gateway.web.auth import check_csrf, csrf_token, current, require_member
 from gateway.web.center_page import BOARD, PAGE, REPORT
 from gateway.web.state import app_state
 from i18n.catalog import text as t
-from reports import store
+from reports import export, store
 from reports.enums import Action, Agency, Category, CloseReason, NotifyKind, Outcome, ReportStatus, When
 from reports.filters import FilterError, ReportFilter
 from reports.models import AuditEvent, Delivery, Report
@@ -197,16 +195,6 @@ def act(ticket: str) -> Any:
 
 
 # -- exports ----------------------------------------------------------------------------------------------------
-EXPORT_COLUMNS = ("ticket", "center_id", "status", "category", "when_code", "channel", "language", "district_code",
-                  "tambon_code", "province_code", "place_text", "details", "flags", "received_at", "created_at")
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a control is quoted with '."""
-    text = "" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _exported(f: ReportFilter) -> list[Report]:
     with app_state().ctx.sessions() as session:
         query = _scoped(f).order_by(Report.created_at.desc()).limit(MAX_EXPORT)
@@ -217,12 +205,7 @@ def _exported(f: ReportFilter) -> list[Report]:
 @require_member
 def export_csv() -> Response:
     """The filtered list as CSV (no contact data: pseudonymous reports only; GPS at the centre's precision)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for r in _exported(_filter()):
-        writer.writerow([_cell(getattr(r, c)) for c in EXPORT_COLUMNS])
-    resp = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")  # BOM: Excel reads Thai
+    resp = Response(export.to_csv(_exported(_filter())), content_type="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = "attachment; filename=reports.csv"
     return resp
 
@@ -231,15 +214,7 @@ def export_csv() -> Response:
 @require_member
 def export_geojson() -> Response:
     """The filtered list as GeoJSON points (reports with a point; rounded to ~100 m)."""
-    features = []
-    for r in _exported(_filter()):
-        if r.lat is None or r.lon is None:
-            continue
-        props = {c: (str(getattr(r, c)) if getattr(r, c) is not None else None)
-                 for c in EXPORT_COLUMNS if c not in ("details",)}
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [round(r.lon, 3), round(r.lat, 3)]}})
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    body = json.dumps(export.to_geojson(_exported(_filter())), ensure_ascii=False)
     resp = Response(body, content_type="application/geo+json; charset=utf-8")
     resp.headers["Content-Disposition"] = "attachment; filename=reports.geojson"
     return resp
