@@ -210,8 +210,16 @@ def call(client: FlaskClient, token: str, request: str, cases: dict[str, str]) -
         return client.get(f"/api/reports/{cases[request.split()[1]]}", headers=auth)
     if request == "upload":
         return client.post("/api/reports", json={"device_id": "tablet-1", "reports": [ITEM]}, headers=auth)
-    return client.post("/api/broadcasts", json={"center": request.split()[1], "texts": {"th": "ประชุมวันศุกร์"},
-                                                "created_by": "somebody else"}, headers=auth)
+    return client.post("/api/broadcasts", json={"center": request.split()[1], "texts": {"th": "ประชุมวันศุกร์"}},
+                       headers=auth)
+
+
+def test_a_broadcast_cannot_claim_who_sent_it(client: FlaskClient) -> None:
+    """The audit names the token; a body that claims an actor is refused, naming the field (no silent ignore)."""
+    resp = client.post("/api/broadcasts", json={"center": "4803", "texts": {"th": "ประชุมวันศุกร์"},
+                                                "created_by": "somebody else"},
+                       headers={"Authorization": f"Bearer {API_TOKEN}"})
+    assert resp.status_code == 400 and "created_by" in resp.get_json()["error"]
 
 
 @pytest.mark.parametrize(("token", "request_", "status"), MATRIX, ids=[f"{t}: {r}" for t, r, _ in MATRIX])

@@ -224,3 +224,26 @@ def test_members_page_invites_and_broadcasts_for_the_head(ctx: Context, client: 
 def test_members_page_is_for_heads_and_secretaries(ctx: Context, client: FlaskClient) -> None:
     log_in(ctx, client, PROVINCE)  # a provincial desk reads cases but leads no centre
     assert client.get("/center/members", base_url=BASE).status_code == 403
+
+
+def test_report_page_media_linked_reports_and_map(ctx: Context, client: FlaskClient) -> None:
+    from tests.test_access import HEAD_CHIANG_KHONG
+    from tests.test_web_report import _jpeg_with_gps, post, receipt
+
+    with create_app(context=ctx).test_client() as villager:
+        ticket, _ = receipt(post(villager, place="", lat="17.57", lon="104.59", photo=(io.BytesIO(_jpeg_with_gps()),
+                                                                                      "x.jpg")))
+        second, _ = receipt(post(villager, place="", lat="17.57", lon="104.59"))
+    run_worker(ctx.redis)
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    resp = client.get(f"/center/reports/{ticket}", base_url=BASE)
+    page = resp.get_data(as_text=True)
+    assert f'/center/reports/{ticket}/media/0' in page and "img-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert "<svg" in page and "<circle" in page  # the point on the district's own outline
+    assert f"/center/reports/{second}" in page  # the same incident, linked
+    photo = client.get(f"/center/reports/{ticket}/media/0", base_url=BASE)
+    assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
+    assert client.get(f"/center/reports/{ticket}/media/1", base_url=BASE).status_code == 404
+    with create_app(context=ctx).test_client() as stranger:
+        log_in(ctx, stranger, HEAD_CHIANG_KHONG)
+        assert stranger.get(f"/center/reports/{ticket}/media/0", base_url=BASE).status_code == 404

@@ -10,15 +10,17 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template_string, request
+from flask import Blueprint, Response, abort, make_response, redirect, render_template_string, request
 from sqlalchemy import Select, case, func, select
 
 from centres import actions, relay
 from centres.alerts import BANGKOK, channel_label, place_flag
+from gateway.web import maps
 from gateway.web.auth import check_csrf, csrf_token, current, require_member
 from gateway.web.center_page import BOARD, PAGE, REPORT
 from gateway.web.state import app_state
 from i18n.catalog import text as t
+from reporters.media import MediaError, sniff
 from reports import export, store
 from reports.enums import Action, Agency, Category, CloseReason, NotifyKind, Outcome, ReportStatus, When
 from reports.filters import FilterError, ReportFilter
@@ -41,11 +43,12 @@ def workspace_language() -> str:
     return "th"
 
 
-def workspace_page(body: str) -> str:
+def workspace_page(body: str, refresh_s: int = 0) -> str:
     """`body` inside the workspace's frame: who is logged in, the board, walk-ins, sessions, log out."""
     me = current()
     lang = workspace_language()
     return render_template_string(PAGE, body=body, csrf=csrf_token(), lang=lang, t=lambda k, **kw: t(lang, k, **kw),
+                                  refresh_s=refresh_s,
                                   who=me.scope.name or me.principal.name or me.principal.key)
 
 
@@ -111,7 +114,8 @@ def board() -> Any:
         day_from=f.since.astimezone(BANGKOK).date().isoformat() if f.since else "",
         day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "",
         qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)
-    return workspace_page(body)
+    # New reports appear by themselves on the first page (a refresh, no script: old office browsers, strict CSP).
+    return workspace_page(body, refresh_s=60 if f.offset == 0 else 0)
 
 
 @bp.get("/center/reports/<ticket>")
@@ -132,14 +136,58 @@ def report(ticket: str) -> Any:
                                       .order_by(AuditEvent.id)).scalars())
         deliveries = list(session.execute(select(Delivery).where(Delivery.report_id == found.id)
                                           .order_by(Delivery.id)).scalars())
+        linked = [r.ticket for r in session.execute(select(Report).where(
+            Report.incident_id == found.incident_id, Report.id != found.id,
+            Report.center_id.in_(sorted(me.scope.reads)))).scalars()] if found.incident_id else []
         done = request.args.get("done", "")
         body = render_template_string(
             REPORT, r=found, text=alert, events=events, deliveries=deliveries, csrf=csrf_token(), local=_local,
             t=lambda k, **kw: t(lang, k, **kw), can_act=me.scope.can_act(found.center_id),
             status=t(lang, f"ws_status_{found.status}"), colour=STATUS_COLOUR.get(str(found.status), "#555"),
             agencies=[a.value for a in Agency], reasons=[c.value for c in CloseReason],
-            done=t(lang, "ws_done", action=t(lang, f"act_{done}")) if done in {a.value for a in Action} else "")
-    return workspace_page(body)
+            done=t(lang, "ws_done", action=t(lang, f"act_{done}")) if done in {a.value for a in Action} else "",
+            linked=linked, media=list(enumerate(found.media or [])), place_map=_place_map(found, lang))
+    resp = make_response(workspace_page(body))
+    resp.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                                               "media-src 'self'; form-action 'self'")
+    return resp
+
+
+def _place_map(report: Report, lang: str) -> str:
+    """The report's district drawn with its point (or the district alone), from the project's polygons."""
+    gazetteer = app_state().ctx.gazetteer
+    outline = gazetteer.district_outlines.get(report.district_code or "")
+    if outline is None:
+        return ""
+    point = [(report.lat, report.lon)] if report.lat is not None and report.lon is not None else []
+    name = gazetteer.district_name(report.district_code or "", lang) or ""
+    return maps.svg({report.district_code or "": outline}, {report.district_code or "": name},
+                    {report.district_code or ""}, point, width=320)
+
+
+@bp.get("/center/reports/<ticket>/media/<int:index>")
+@require_member
+def media(ticket: str, index: int) -> Response:
+    """A report's photo or voice note, for members of its centre only; its type checked again from its bytes."""
+    me = current()
+    ctx = app_state().ctx
+    with ctx.sessions() as session:
+        found = session.execute(select(Report).where(Report.ticket == ticket[:16])).scalar_one_or_none()
+    if found is None or not me.scope.can_read(found.center_id) or not 0 <= index < len(found.media or []):
+        abort(404)
+    record = found.media[index]
+    path = ctx.settings.media_path() / str(record.get("file", ""))
+    if path.parent != ctx.settings.media_path() or not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    try:
+        content_type, _ = sniff(data, "photo" if record.get("kind") == "photo" else "voice")
+    except MediaError:
+        abort(404)
+    resp = Response(data, content_type=content_type)
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["Content-Disposition"] = "inline"
+    return resp
 
 
 def _local(moment: datetime) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>NTS-MWCC · {{ t('ws_board') }}</title>
+<title>NTS-MWCC · {{ t('ws_board') }}</title>{% if refresh_s %}<meta http-equiv="refresh" content="{{ refresh_s }}">{% endif %}
 <style>
 body{font-family:system-ui,"Noto Sans Thai","Noto Sans Lao","Noto Sans Khmer",sans-serif;margin:.8rem;max-width:64rem}
 header{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}header form{margin:0}
@@ -50,7 +50,12 @@ BOARD = """<form class="filters" method="get" action="/center">
 REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
 {% if done %}<p class="done" role="status">{{ done }}</p>{% endif %}
 <article><div class="meta">{{ r.ticket }} · <span class="st" style="background:{{ colour }}">{{ status }}</span> · {{ r.center_id }}</div>
-<div class="alert">{{ text }}</div></article>
+<div class="alert">{{ text }}</div>
+{% if place_map %}<div style="max-width:20rem">{{ place_map|safe }}</div>{% endif %}
+{% for i, m in media %}{% if m.kind == 'photo' %}<a href="/center/reports/{{ r.ticket }}/media/{{ i }}"><img src="/center/reports/{{ r.ticket }}/media/{{ i }}" alt="{{ t('ws_media') }}" style="max-width:12rem;margin:.3rem"></a>
+{% else %}<audio controls src="/center/reports/{{ r.ticket }}/media/{{ i }}"></audio>{% endif %}{% endfor %}
+{% if linked %}<p class="meta">{{ t('ws_linked') }}: {% for l in linked %}<a href="/center/reports/{{ l }}">{{ l }}</a> {% endfor %}</p>{% endif %}
+</article>
 {% if can_act and r.status != 'closed' %}<h2>{{ t('ws_actions') }}</h2>
 <form method="post" action="/center/reports/{{ r.ticket }}/actions"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 {% if r.status == 'new' %}<button name="action" value="ack">{{ t('act_ack') }}</button>{% endif %}

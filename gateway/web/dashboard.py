@@ -5,7 +5,6 @@ down but whose LAN is up."""
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from flask import Blueprint, render_template_string
 from sqlalchemy import func, select
 
 from centres import digest
+from gateway.web import maps
 from gateway.web.auth import current, require_member
 from gateway.web.center import workspace_language, workspace_page
 from gateway.web.center_page import DASHBOARD
@@ -23,7 +23,6 @@ from reports.models import Report, utcnow
 
 bp = Blueprint("dashboard", __name__)
 WEEKS = 8
-MAP_WIDTH = 640
 
 
 def _week(dialect: str) -> Any:
@@ -47,39 +46,22 @@ def weekly_counts(centres: list[str]) -> list[tuple[str, str, str, int]]:
 
 
 def svg_map(centres: list[str]) -> str:
-    """The border districts as SVG paths (the member's own filled), and the last 30 days' reports as dots."""
+    """The border districts (the member's own filled) and the last 30 days' reports as dots."""
     ctx = app_state().ctx
-    outlines = ctx.gazetteer.district_outlines
-    bounds = [g.bounds for g in outlines.values()]
-    west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
-    east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-    squeeze = math.cos(math.radians((north + south) / 2))
-    scale = MAP_WIDTH / ((east - west) * squeeze)
-    height = (north - south) * scale
-
-    def xy(lon: float, lat: float) -> str:
-        return f"{(lon - west) * squeeze * scale:.1f},{(north - lat) * scale:.1f}"
-
-    own_districts = {d for c in centres if c in ctx.centers.by_id for d in ctx.centers.by_id[c].districts}
-    paths = []
-    for code, geom in sorted(outlines.items()):
-        polygons = getattr(geom, "geoms", [geom])
-        d = " ".join("M" + " L".join(xy(x, y) for x, y in p.exterior.coords) + " Z" for p in polygons)
-        fill = "#cfe2f3" if code in own_districts else "#eeeeee"
-        name = ctx.gazetteer.district_name(code, workspace_language()) or code
-        paths.append(f'<path d="{d}" fill="{fill}" stroke="#777" stroke-width="0.6"><title>{name}</title></path>')
+    lang = workspace_language()
+    own = {d for c in centres if c in ctx.centers.by_id for d in ctx.centers.by_id[c].districts}
     with ctx.sessions() as session:
-        points = session.execute(select(Report.lat, Report.lon, Report.district_code).where(
+        rows = session.execute(select(Report.lat, Report.lon, Report.district_code).where(
             Report.center_id.in_(centres), Report.created_at >= utcnow() - timedelta(days=30))).all()
-    dots = []
-    for lat, lon, district in points:
+    points = []
+    for lat, lon, district in rows:
         if lat is None and district in ctx.gazetteer.districts:  # no point given: the district's own centre
             lat, lon = ctx.gazetteer.districts[district].lat, ctx.gazetteer.districts[district].lon
-        if lat is not None and lon is not None and west <= lon <= east and south <= lat <= north:
-            x, y = xy(round(lon, 2), round(lat, 2)).split(",")
-            dots.append(f'<circle cx="{x}" cy="{y}" r="3.5" fill="#c62828" fill-opacity="0.6"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height:.0f}" width="100%" '
-            f'role="img" aria-label="map">{"".join(paths)}{"".join(dots)}</svg>')
+        if lat is not None and lon is not None:
+            points.append((float(lat), float(lon)))
+    outlines = ctx.gazetteer.district_outlines
+    names = {code: ctx.gazetteer.district_name(code, lang) or code for code in outlines}
+    return maps.svg(outlines, names, own, points)
 
 
 @bp.get("/center/dashboard")
