@@ -132,8 +132,8 @@ class Stack:
             self.redis_proc.wait(10)
 
 
-def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI) -> Stack:
-    """Redis, database, web (gunicorn), two workers, the spool replayer."""
+def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int = 2) -> Stack:
+    """Redis, database, web (gunicorn), `workers` RQ workers, the spool replayer."""
     redis_proc, redis_url = start_redis(tmp / "redis")
     port = free_port()
     env = {**os.environ,
@@ -151,7 +151,8 @@ def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI) -> Stack:
     subprocess.run([sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True)
     stack = Stack(tmp, env, f"http://127.0.0.1:{port}", redis_proc)
     cli = [sys.executable, "-m", "gateway.cli"]
-    stack.procs = [Proc("web", [*cli, "web"]), Proc("worker1", [*cli, "worker"]), Proc("worker2", [*cli, "worker"]),
+    stack.procs = [Proc("web", [*cli, "web"]),
+                   *(Proc(f"worker{i + 1}", [*cli, "worker"]) for i in range(workers)),
                    Proc("spool", [*cli, "spool", "replay", "--interval", "0.5"])]
     for proc in stack.procs:
         stack.start(proc)

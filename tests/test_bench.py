@@ -24,4 +24,4 @@ def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.
     assert set(latest.KEYS) <= set(result) and result["commit"] and result["machine"]["cpus"]
     assert result["drain.reports_per_s"] == drained["reports_per_s"]
     assert result["resolve_us.gps"] == resolved["gps_us"]["median"]
-    assert "e2e.p95_ms" in result["not_measured"] and "drain.reports_per_s" not in result["not_measured"]
+    assert "scale.two_workers_ratio" in result["not_measured"] and "drain.reports_per_s" not in result["not_measured"]

@@ -1,0 +1,107 @@
+"""Benchmark: end to end on the real stack — a signed Twilio webhook sent → the centre's Telegram alert received —
+at a steady rate, then the memory of every process of the stack.
+
+The stack is the chaos benchmark's (bench/chaos.py: its own redis-server, SQLite, gunicorn with 2 workers, one RQ
+worker, the spool replayer, local Telegram and Twilio API servers), without faults. Reports go out at `--rate` a
+second for `--seconds`, round-robin over the fixture centres alerted on Telegram; each carries a serial number, so
+its alert is matched exactly. RSS is the sum over the stack's processes and their children (/proc), read after
+the load. Writes bench/results/e2e.json (e2e.p50_ms, p95_ms, p99_ms, lost; rss_mb by process and total).
+Run: `python -m bench.e2e [--rate 5] [--seconds 30]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.chaos import SERIAL, TEMPLATES, build_request, start_stack
+from bench.common import percentile, write_results
+from tests.fakes.http_api import start_fake_api
+from tests.fakes.telegram_api import start_fake_telegram
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants, in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+        todo += _children(current)
+    return round(total / 1024, 1)
+
+
+def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
+    """Run the load, wait for every alert (or 60 s), measure; write the results file."""
+    telegram, twilio = start_fake_telegram(), start_fake_api()
+    with tempfile.TemporaryDirectory(prefix="ntswatch-e2e-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        stack = start_stack(tmp, telegram, twilio, workers=1)
+        try:
+            sent: dict[int, float] = {}
+            threads = []
+            total = int(rate * seconds)
+            started = time.monotonic()
+            for n in range(total):
+                time.sleep(max(0.0, started + n / rate - time.monotonic()))
+                url, kwargs = build_request(stack.base_url, n, "twilio")
+                sent[n] = time.time()
+                thread = threading.Thread(target=requests.post, args=(url,), kwargs={**kwargs, "timeout": 30})
+                thread.start()
+                threads.append(thread)
+            for thread in threads:
+                thread.join()
+            deadline = time.monotonic() + 60
+            arrived: dict[int, float] = {}
+            while time.monotonic() < deadline and len(arrived) < total:
+                for call in telegram.sent():
+                    m = SERIAL.search(str(call.params.get("text", "")))
+                    if m and str(call.params.get("chat_id")) == TEMPLATES[int(m.group(1)) % len(TEMPLATES)][0]:
+                        arrived.setdefault(int(m.group(1)), call.at)
+                time.sleep(0.2)
+            latencies = sorted((arrived[n] - sent[n]) * 1000 for n in arrived)
+            memory = {proc.name: rss_mb(proc.popen.pid) for proc in stack.procs if proc.popen is not None}
+            memory["redis"] = rss_mb(stack.redis_proc.pid) if stack.redis_proc is not None else 0.0
+        finally:
+            stack.stop()
+    results = {
+        "rate_per_s": rate, "reports": total, "alerted": len(latencies), "lost": total - len(latencies),
+        "centres": len(TEMPLATES),
+        "e2e": {"p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+                "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
+                "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
+                "max_ms": round(latencies[-1], 1) if latencies else None},
+        "rss_mb": {**memory, "total": round(sum(memory.values()), 1)},
+        "targets": {"e2e.p95_ms": 250, "e2e.p99_ms": 500, "rss_mb.total": 450},
+    }
+    write_results("e2e", results)
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    print(main(args.rate, args.seconds))
