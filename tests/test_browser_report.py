@@ -56,6 +56,9 @@ def test_a_thai_report_made_offline_is_sent_once_when_the_network_returns(settin
         assert 0 < weight <= FIRST_LOAD_BUDGET, weight
         assert page.get_attribute("html", "lang") == "th"
 
+        page.type("#place", "ท่าอุเท", delay=30)  # the place search answers as it is typed
+        page.click("#located button")
+        assert "ท่าอุเทน" in page.input_value("#place")
         waiting_before = set(ctx.redis.keys("nts:intake:*"))  # this worker's Redis is shared with earlier tests
         browser.set_offline(True)
         page.check("input[name=category][value=drugs]")

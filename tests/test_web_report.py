@@ -213,3 +213,14 @@ def test_installable_app_files(client: FlaskClient) -> None:
     assert manifest.status_code == 200 and body["start_url"] == "/report" and body["name"] == t("lo", "web_title")
     for path in ("/sw.js", "/static/report.js", "/static/icon.svg"):
         assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "lang", "district", "label"), [
+    ("ท่าอุเทน", "th", "4803", "ท่าอุเทน"), ("ທ່າອຸເທນ", "lo", "4803", "ທ່າອຸເທນ"), ("Poipet", "km", "2706", "ស្រុក"),
+    ("chiang khong", "en", "5703", "Chiang Khong"), ("xq", "th", None, None), ("ไม่รู้", "th", None, None)])
+def test_place_search_in_any_script(client: FlaskClient, query: str, lang: str, district: str | None,
+                                    label: str | None) -> None:
+    places = json.loads(client.get(f"/report/places?lang={lang}&q={query}").get_data(as_text=True))["places"]
+    assert [p["district"] for p in places] == ([district] if district else [])
+    if label:
+        assert label in places[0]["label"]

@@ -253,6 +253,21 @@ def report_form() -> Response:
     return render_report(lang, Form(), token if form_token_problem(token, token) is None else new_form_token())
 
 
+@bp.get("/report/places")
+def place_search() -> Response:
+    """What the gazetteer makes of a place typed in any script (the page shows it under the field as it is typed):
+    the district and province in the visitor's language, or nothing."""
+    lang = page_language()
+    query = normalize_text(request.args.get("q", ""))[:100]
+    if len(query) < 2 or _over_limit("places", 600):
+        return jsonify(places=[])
+    place = app_state().ctx.gazetteer.search(query)
+    if place is None or not place.district_code:
+        return jsonify(places=[])
+    return jsonify(places=[{"label": app_state().ctx.gazetteer.describe(place, lang), "district": place.district_code,
+                            "guessed": "fuzzy" in place.flags}])
+
+
 @bp.get("/report/token")
 def report_token() -> Response:
     """A fresh form token for the page's outbox, before it sends what it kept offline."""

@@ -153,6 +153,28 @@
     }
   });
 
+  // As a place is typed (any script), say which district the gateway reads in it; a tap fills that in.
+  const place = document.getElementById("place"), found = document.getElementById("located");
+  let typing = null;
+  place.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(async () => {
+      if (place.value.trim().length < 2 || !navigator.onLine) { found.textContent = ""; return; }
+      try {
+        const r = await fetch("/report/places?lang=" + encodeURIComponent(form.querySelector("[name=lang]").value)
+                              + "&q=" + encodeURIComponent(place.value), { credentials: "same-origin" });
+        const hit = (await r.json()).places[0];
+        found.textContent = "";
+        if (hit) {
+          const pick = document.createElement("button");
+          pick.type = "button"; pick.className = "s"; pick.textContent = "📍 " + hit.label;
+          pick.addEventListener("click", () => { place.value = hit.label; found.textContent = "✓ " + hit.label; });
+          found.appendChild(pick);
+        }
+      } catch (e) { found.textContent = ""; }
+    }, 400);
+  });
+
   const locate = document.getElementById("locate");
   if (navigator.geolocation) {
     locate.hidden = false;
