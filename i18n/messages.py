@@ -302,6 +302,8 @@ WORKSPACE: dict[str, str] = {
     "ws_audience_members": N_("Members"),
     "ws_audience_subscribers": N_("Subscribed villagers"),
     "ws_date": N_("Date"),
+    "ws_flag": N_("To check"),
+    "ws_tambon": N_("Tambon code"),
     "ws_linked": N_("Linked reports (the same incident)"),
     "ws_heads_only": N_("Only the head or the secretary of a centre can manage members and broadcasts."),
 }

@@ -247,3 +247,17 @@ def test_report_page_media_linked_reports_and_map(ctx: Context, client: FlaskCli
     with create_app(context=ctx).test_client() as stranger:
         log_in(ctx, stranger, HEAD_CHIANG_KHONG)
         assert stranger.get(f"/center/reports/{ticket}/media/0", base_url=BASE).status_code == 404
+
+
+def test_board_filters_by_language_flag_and_tambon(ctx: Context, client: FlaskClient) -> None:
+    report_many(ctx, ["แจ้ง ยาเสพติด ต.พนอม เรือขนกล่อง", "ແຈ້ງ ຢາເສບຕິດ ທ່າອຸເທນ ເຮືອຂົນກ່ອງ",
+                      "แจ้ง ยาเสพติด บ้านนอกเขตสุดทาง เรือขนกล่อง"])
+    log_in(ctx, client, access.Principal("telegram", "999", "x"))  # nobody: the board is not theirs
+    assert client.get("/center?language=lo", base_url=BASE).status_code == 401
+    with ctx.sessions() as s:
+        tambon = next(r.tambon_code for r in s.execute(select(Report)).scalars() if r.tambon_code)
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    assert t("th", "ws_count", first=1, last=1, total=1) in board(client, "language=lo")
+    by_tambon = board(client, f"tambon={tambon}")
+    assert t("th", "ws_none") not in by_tambon and "ແຈ້ງ" not in by_tambon
+    assert client.get("/center?tambon=12", base_url=BASE).status_code == 400

@@ -110,7 +110,10 @@ def board() -> Any:
     body = render_template_string(
         BOARD, t=lambda k, **kw: t(lang, k, **kw), f=f, rows=rows, total=total, centers=centers,
         statuses=[s.value for s in ReportStatus], categories=[c.value for c in Category],
-        channels=[(c, channel_label(c, lang)) for c in ("twilio", "ussd", "telegram", "line", "web", "offline")],
+        channels=[(c, channel_label(c, lang)) for c in ("twilio", "ussd", "telegram", "line", "web", "offline",
+                                                         "walk_in")],
+        flags=[("outside_border_districts", t(lang, "alert_outside")), ("ambiguous", t(lang, "alert_ambiguous")),
+               ("fuzzy", t(lang, "alert_guessed")), ("unresolved_place", t(lang, "alert_unresolved"))],
         day_from=f.since.astimezone(BANGKOK).date().isoformat() if f.since else "",
         day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "",
         qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)

@@ -32,6 +32,11 @@ BOARD = """<form class="filters" method="get" action="/center">
 {% for c in categories %}<option value="{{ c }}" {{ 'selected' if f.category == c else '' }}>{{ t('cat_' + c) }}</option>{% endfor %}</select></label>
 <label>{{ t('ws_channel') }}<select name="channel"><option value="">{{ t('ws_any') }}</option>
 {% for c, label in channels %}<option value="{{ c }}" {{ 'selected' if f.channel == c else '' }}>{{ label }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_language') }}<select name="language"><option value="">{{ t('ws_any') }}</option>
+{% for l, name in [("th","ไทย"),("lo","ລາວ"),("km","ខ្មែរ"),("en","English")] %}<option value="{{ l }}" {{ 'selected' if f.language == l else '' }}>{{ name }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_flag') }}<select name="flag"><option value="">{{ t('ws_any') }}</option>
+{% for fl, label in flags %}<option value="{{ fl }}" {{ 'selected' if f.flag == fl else '' }}>{{ label }}</option>{% endfor %}</select></label>
+<label>{{ t('ws_tambon') }}<input type="text" name="tambon" value="{{ f.tambon or '' }}" size="7" inputmode="numeric" pattern="[0-9]{6}"></label>
 <label>{{ t('ws_from') }}<input type="date" name="from" value="{{ day_from }}"></label>
 <label>{{ t('ws_to') }}<input type="date" name="to" value="{{ day_to }}"></label>
 <label>{{ t('ws_search') }}<input type="search" name="q" value="{{ f.q or '' }}"></label>
