@@ -259,5 +259,5 @@ def test_board_filters_by_language_flag_and_tambon(ctx: Context, client: FlaskCl
     log_in(ctx, client, HEAD_THA_UTHEN)
     assert t("th", "ws_count", first=1, last=1, total=1) in board(client, "language=lo")
     by_tambon = board(client, f"tambon={tambon}")
-    assert t("th", "ws_none") not in by_tambon and "ແຈ້ງ" not in by_tambon
+    assert t("th", "ws_none") not in by_tambon and "ເຮືອຂົນກ່ອງ" not in by_tambon
     assert client.get("/center?tambon=12", base_url=BASE).status_code == 400
