@@ -23,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, make_response, render_template_string, request
 
 from flows.submit import allocate_ticket, open_transaction, queue_report
+from gateway.web.public_page import REPORT_PAGE, STATUS_PAGE
 from gateway.web.state import app_state
 from i18n import LANGUAGES
 from i18n.catalog import text as t
@@ -229,8 +230,6 @@ def _texts(lang: str) -> dict[str, str]:
 def render_report(lang: str, form: Form, token: str, status: int = 200, receipt: tuple[str, str] | None = None
                   ) -> Response:
     """The report page (the form, or the receipt) with this visitor's form token."""
-    from gateway.web.public_page import REPORT_PAGE
-
     html = render_template_string(
         REPORT_PAGE, lang=lang, languages=LANGUAGES, t=lambda k, **kw: t(lang, k, **kw), form=form, token=token,
         categories=[(c.value, t(lang, f"cat_{c.value}")) for c in Category],
@@ -319,8 +318,6 @@ def report_post() -> Response:
 @bp.route("/status", methods=["GET", "POST"])
 def status() -> Response:
     """A report's progress for its ticket and follow-up code; any other pair gets the same plain answer."""
-    from gateway.web.public_page import STATUS_PAGE
-
     lang = page_language()
     ctx = app_state().ctx
     answer, code_given, ticket = "", "", ""
