@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -386,12 +387,20 @@ class Gazetteer:
         return Place(e.district_code, e.tambon_code, e.province_code, e.kind, m.key, flags)
 
     @cached_property
-    def _fuzzy_keys(self) -> dict[bool, list[str]]:
-        keys: dict[bool, list[str]] = {True: [], False: []}
+    def _fuzzy_keys(self) -> dict[tuple[bool, int], list[str]]:
+        """Names worth a fuzzy guess, by script (Latin or not) and length."""
+        keys: dict[tuple[bool, int], list[str]] = defaultdict(list)
         for key in self._index.keys():
             if len(key) >= 4 and min(e.priority for e in self._index.values(key)) <= PRIORITY["tambon"]:
-                keys[key.isascii()].append(key)
+                keys[(key.isascii(), len(key))].append(key)
         return keys
+
+    def _fuzzy_pool(self, query: str) -> list[str]:
+        """The names that can reach difflib's ratio 0.85 with `query`: 2·matches/(len a + len b) needs the other
+        name 0.74 to 1.35 times as long, so the rest are never compared (messages pass here as typed)."""
+        low, high = math.ceil(len(query) * 0.85 / 1.15), math.floor(len(query) * 1.15 / 0.85)
+        ascii_ = query.isascii()
+        return [key for size in range(low, high + 1) for key in self._fuzzy_keys.get((ascii_, size), ())]
 
     def _fuzzy(self, text: str, max_priority: int) -> Place | None:
         query = match_key(text)
@@ -404,8 +413,7 @@ class Gazetteer:
             return None  # a fragment, a sentence or an everyday word: nothing to guess from
         candidates = [query, lao_to_thai(query)] if any("\u0e80" <= c <= "\u0eff" for c in query) else [query]
         for q in candidates:
-            pool = self._fuzzy_keys[q.isascii()]
-            found = difflib.get_close_matches(q, pool, n=1, cutoff=0.85)
+            found = difflib.get_close_matches(q, self._fuzzy_pool(q), n=1, cutoff=0.85)
             if found:
                 place = self._resolve([PhraseMatch(0, 0, found[0], self._index.values(found[0]))], max_priority)
                 if place is not None:
