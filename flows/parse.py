@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from flows.definitions import load_keywords
 from i18n.normalize import normalize_text
@@ -92,17 +92,20 @@ def _pairs() -> dict[str, tuple[PhraseIndex[str], ...]]:
             for category, groups in load_keywords().pairs.items()}
 
 
-def _ordinary_spans(f: Folded) -> list[tuple[int, int]]:
-    """Where everyday words that hold keywords sit in `f` (folded positions)."""
+@lru_cache(maxsize=64)
+def _folded(text: str) -> tuple[Folded, tuple[tuple[int, int], ...]]:
+    """`text` folded, and where everyday words that hold keywords sit in it (folded positions). Cached: one message
+    is scanned for categories, time words and pairs, each over the same folding."""
+    f = Folded(text)
     spans = []
     for fpos in range(len(f.folded)):
         word = _ordinary().match_at(f, fpos)
         if word is not None:
             spans.append((fpos, fpos + len(word.key)))
-    return spans
+    return f, tuple(spans)
 
 
-def _cut(spans: list[tuple[int, int]], fpos: int, length: int) -> bool:
+def _cut(spans: tuple[tuple[int, int], ...], fpos: int, length: int) -> bool:
     """Whether an everyday word overlaps the match at `fpos` and runs past it: "ขนยา|ง" is not drugs,
     "หมู|่บ้าน" is not a pig, "ดอก|ไม้" is not timber."""
     end = fpos + length
@@ -111,8 +114,7 @@ def _cut(spans: list[tuple[int, int]], fpos: int, length: int) -> bool:
 
 def _words(index: PhraseIndex[str], text: str) -> list[str]:
     """The values of the phrases of `index` in `text`, left to right, skipping phrases an everyday word cuts."""
-    f = Folded(text)
-    spans = _ordinary_spans(f)
+    f, spans = _folded(text)
     found: list[str] = []
     fpos = 0
     while fpos < len(f.folded):
@@ -212,7 +214,7 @@ def parse_category(text: str, anywhere: bool = False) -> tuple[str | None, int]:
     if m:
         return CATEGORY_BY_KEY.get(m.group(1)), (m.end() if m.group(1) in CATEGORY_BY_KEY else 0)
     found = _categories().match_prefix(text)
-    if found is not None and not _cut(_ordinary_spans(Folded(text)), 0, len(found.key)):
+    if found is not None and not _cut(_folded(text)[1], 0, len(found.key)):
         return found.values[0], found.end
     if anywhere:
         named = set(_words(_categories(), text))
