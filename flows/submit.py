@@ -35,6 +35,22 @@ def allocate_ticket(redis: Redis) -> str:
             return ticket
 
 
+PENDING = "pending:"
+
+
+def claim_client_id(redis: Redis, key: str) -> bool:
+    """Claim a phone- or device-made client id before queueing its report (the offline batch, the report page's
+    outbox). A claim left pending for a minute (the process died between claim and queue) is taken over, so an
+    item is never answered as a duplicate of something that was not stored."""
+    if redis.set(key, f"{PENDING}{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s):
+        return True
+    seen = keys.text(redis.get(key))
+    if seen is not None and seen.startswith(PENDING) and time.time() - float(seen[len(PENDING):]) > 60:
+        redis.delete(key)
+        return bool(redis.set(key, f"{PENDING}{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s))
+    return False
+
+
 def open_transaction(jobs: JobQueue) -> Pipeline:
     """A MULTI pipeline RQ's enqueue can join (it cannot start MULTI after commands are queued)."""
     pipe = jobs.redis.pipeline(transaction=True)

@@ -224,3 +224,13 @@ def test_place_search_in_any_script(client: FlaskClient, query: str, lang: str, 
     assert [p["district"] for p in places] == ([district] if district else [])
     if label:
         assert label in places[0]["label"]
+
+
+def test_a_resend_while_the_first_is_being_queued_waits(client: FlaskClient, ctx: Context) -> None:
+    import time
+
+    ctx.redis.set("nts:batch:web:phone-busy-1", f"pending:{time.time():.0f}")  # the first send is mid-flight
+    busy = post(client, json_answer=True, client_id="phone-busy-1")
+    assert busy.status_code == 409 and "ticket" not in busy.json  # never a ticket made of the claim's marker
+    ctx.redis.set("nts:batch:web:phone-busy-1", f"pending:{time.time() - 120:.0f}")  # that process died
+    assert post(client, json_answer=True, client_id="phone-busy-1").json["status"] == "created"

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
-from flows.submit import allocate_ticket, open_transaction, queue_report
+from flows.submit import allocate_ticket, claim_client_id, open_transaction, queue_report
 from gateway.web.auth import grant, require_token
 from gateway.web.state import app_state
 from i18n import LANGUAGES
@@ -136,18 +136,6 @@ def _draft(raw: Any, device: str, collector: str) -> ReportDraft:
         received_at=(occurred or datetime.now(UTC)).timestamp(), client_id=item.client_id, collected_by=collector)
 
 
-def _claim(redis: Any, key: str) -> bool:
-    """Claim a client id. A claim left `pending` for a minute (the process died between claim and queue)
-    is taken over, so an item is never reported as a duplicate of something that was not stored."""
-    if redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s):
-        return True
-    seen = redis.get(key)
-    if isinstance(seen, str) and seen.startswith("pending:") and time.time() - float(seen[8:]) > 60:
-        redis.delete(key)
-        return bool(redis.set(key, f"pending:{time.time():.0f}", nx=True, ex=keys.BATCH_CLIENT.ttl_s))
-    return False
-
-
 @bp.post("/reports")
 @require_token("reports:upload")
 def upload() -> Any:
@@ -181,7 +169,7 @@ def upload() -> Any:
             results.append({"index": index, "client_id": client_id, "status": "invalid", "error": draft})
             continue
         key = keys.BATCH_CLIENT(draft.client_id)
-        if not _claim(ctx.redis, key):
+        if not claim_client_id(ctx.redis, key):
             seen = ctx.redis.get(key)
             ticket = seen if isinstance(seen, str) and seen.isdigit() else None
             results.append({"index": index, "client_id": client_id, "status": "duplicate", "ticket": ticket})

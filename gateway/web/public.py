@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, make_response, render_template_string, request
 
-from flows.submit import allocate_ticket, open_transaction, queue_report
+from flows.submit import PENDING, allocate_ticket, claim_client_id, open_transaction, queue_report
 from gateway.web.public_page import REPORT_PAGE, STATUS_PAGE
 from gateway.web.state import app_state
 from i18n import LANGUAGES
@@ -202,13 +202,12 @@ def submit(form: Form, lang: str, photo: dict[str, Any] | None) -> tuple[str, st
     """Queue the report once per client id; (ticket, follow-up code, whether it was new)."""
     ctx = app_state().ctx
     claim = keys.BATCH_CLIENT(f"web:{form.client_id}") if form.client_id else None
-    if claim is not None:
-        seen = keys.text(ctx.redis.get(claim))
-        if seen and ":" in seen:
-            ticket, code = seen.split(":", 1)
-            return ticket, code, False
-        if not ctx.redis.set(claim, f"pending:{time.time():.0f}", nx=True, ex=60):
+    if claim is not None and not claim_client_id(ctx.redis, claim):
+        seen = keys.text(ctx.redis.get(claim)) or ""
+        if seen.startswith(PENDING) or ":" not in seen:
             raise RuntimeError("the same report is being sent right now")
+        ticket, code = seen.split(":", 1)  # sent before: the same answer again
+        return ticket, code, False
     code = follow_up_code()
     draft = _draft(form, lang, code, photo)
     draft.ticket = allocate_ticket(ctx.redis)
