@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from centres import broadcasts, members
 from gateway.web.auth import check_csrf, csrf_token, current, require_member
-from gateway.web.center import workspace_page
+from gateway.web.center import workspace_language, workspace_page
 from gateway.web.center_page import MEMBERS
 from gateway.web.state import app_state
 from i18n.catalog import text as t
@@ -30,7 +30,7 @@ def _centre() -> Center:
     ctx = app_state().ctx
     led = sorted(c for c, role in me.scope.roles.items() if role in LEADERS and c in ctx.centers.by_id)
     if not led:
-        abort(403, description=t("th", "ws_heads_only"))
+        abort(403, description=t(workspace_language(), "ws_heads_only"))
     wanted = request.values.get("center", led[0])
     return ctx.centers.by_id[wanted if wanted in led else led[0]]
 

@@ -237,7 +237,7 @@ def render_report(lang: str, form: Form, token: str, status: int = 200, receipt:
     return _with_token(make_response(html, status), token, lang)
 
 
-def _answer_json(lang: str, http_status: int, **body: Any) -> Response:
+def _answer_json(http_status: int, **body: Any) -> Response:
     resp = jsonify(**body)
     resp.status_code = http_status
     return resp
@@ -290,26 +290,26 @@ def report_post() -> Response:
     form = read_form()
     if problem is not None:
         if wants_json:
-            return _answer_json(lang, 400, error=t(lang, problem), retry="token")
+            return _answer_json(400, error=t(lang, problem), retry="token")
         form.errors.append(t(lang, problem))
         return render_report(lang, form, new_form_token(), 400)
     if _over_limit("report", MAX_REPORTS_PER_HOUR):
         if wants_json:
-            return _answer_json(lang, 429, error=t(lang, "web_too_many"))
+            return _answer_json(429, error=t(lang, "web_too_many"))
         form.errors.append(t(lang, "web_too_many"))
         return render_report(lang, form, cookie or new_form_token(), 429)
     validate(form, lang)
     photo = _photo_ref(lang, form) if not form.errors else None
     if form.errors:
         if wants_json:
-            return _answer_json(lang, 400, error=" ".join(form.errors))
+            return _answer_json(400, error=" ".join(form.errors))
         return render_report(lang, form, cookie or new_form_token(), 400)
     try:
         ticket, code, new = submit(form, lang, photo)
     except RuntimeError:
-        return _answer_json(lang, 409, error="busy", retry="later")
+        return _answer_json(409, error="busy", retry="later")
     if wants_json:
-        return _answer_json(lang, 200, ticket=ticket, code=code, status="created" if new else "duplicate",
+        return _answer_json(200, ticket=ticket, code=code, status="created" if new else "duplicate",
                             message=t(lang, "web_sent_from_outbox", ticket=ticket, code=code))
     return render_report(lang, Form(), new_form_token(), 200, receipt=(ticket, code))
 
