@@ -271,3 +271,4 @@ def test_reports_export_and_listing(ctx: Context, capsys: pytest.CaptureFixture[
     assert main(["reports", "export", "--format", "geojson", "--output", str(target)]) == 0
     assert json.loads(target.read_text())["type"] == "FeatureCollection" and target.stat().st_mode & 0o077 == 0
     assert main(["reports", "export", "--since", "yesterday"]) == 2
+    assert "since:" in capsys.readouterr().err  # the bad filter is named
