@@ -234,6 +234,7 @@ WEB: dict[str, str] = {
 WORKSPACE: dict[str, str] = {
     "ws_board": N_("Case board"),
     "ws_all_centres": N_("All my centres"),
+    "ws_centre": N_("Centre"),
     "ws_status": N_("Status"),
     "ws_category": N_("Category"),
     "ws_district": N_("District"),

@@ -11,7 +11,7 @@ PAGE = """<!doctype html>
 body{font-family:system-ui,"Noto Sans Thai","Noto Sans Lao","Noto Sans Khmer",sans-serif;margin:.8rem;max-width:64rem}
 header{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}header form{margin:0}
 article{border:1px solid #ccc;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0}
-.alert{white-space:pre-wrap}.meta{color:#555;font-size:.85rem}.flag{color:#a40}button,select,input{font:inherit}
+.alert{white-space:pre-wrap}.meta{color:#555;font-size:.85rem}.flag{color:#a40}button,select,input{font:inherit}select{max-width:16em}
 .st{color:#fff;border-radius:4px;padding:0 .35rem;font-size:.85rem}.urgent{border-left:5px solid #c62828}
 form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
@@ -24,7 +24,7 @@ form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters 
 </body></html>"""
 
 BOARD = """<form class="filters" method="get" action="/center">
-<label>{{ t('ws_district') }}<select name="center"><option value="">{{ t('ws_all_centres') }}</option>
+<label>{{ t('ws_centre') }}<select name="center"><option value="">{{ t('ws_all_centres') }}</option>
 {% for c in centers %}<option value="{{ c.id }}" {{ 'selected' if c.id == f.center else '' }}>{{ c.name }}</option>{% endfor %}</select></label>
 <label>{{ t('ws_status') }}<select name="status"><option value="">{{ t('ws_any') }}</option>
 {% for s in statuses %}<option value="{{ s }}" {{ 'selected' if f.status == s else '' }}>{{ t('ws_status_' + s) }}</option>{% endfor %}</select></label>
