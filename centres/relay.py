@@ -37,7 +37,7 @@ from reports.centres_file import MemberRef
 from reports.context import Context
 from reports.enums import DeliveryStatus, NotifyKind, Outcome
 from reports.identity import decrypt_contact, encrypt_contact
-from reports.models import Delivery, Report, Reporter
+from reports.models import Delivery, Report, Reporter, ReportMessage
 
 log = logging.getLogger("ntswatch.relay")
 SMS_BUDGET = 134  # two UCS-2 parts: the question is cut to fit what is left
@@ -149,8 +149,9 @@ def ask(ctx: Context, ticket: str, center_id: str, member: MemberRef, question: 
         frame = t(reporter.language, "relay_question", ticket=ticket, question="")
         text = t(reporter.language, "relay_question", ticket=ticket,
                  question=truncate_to_units(question, max(SMS_BUDGET - utf16_units(frame), 20)))
-        store.audit(session, "asked", report.id, member.actor(str(reply_to.get("kind"))),
-                    {"chars": len(question)})
+        actor = member.actor(str(reply_to.get("kind")))
+        store.audit(session, "asked", report.id, actor, {"chars": len(question)})
+        session.add(ReportMessage(report_id=report.id, kind="question", author=actor, text=question[:1000]))
         pid, report_id = reporter.id, report.id
     ctx.redis.set(keys.RELAY(pid), PendingQuestion(ticket, report_id, center_id, reply_to).to_json(),
                   ex=keys.RELAY.ttl_s)
@@ -225,4 +226,7 @@ def _audit_answer(ctx: Context, pending: PendingQuestion, reporter_id: str, text
         report = session.get(Report, pending.report)
         who = report.reporter_alias if report is not None and report.reporter_alias else "reporter"
         store.audit(session, "answered", pending.report, f"reporter:{who}", {"chars": len(text), "to": sent})
+        if report is not None:
+            session.add(ReportMessage(report_id=report.id, kind="answer", author=f"reporter:{who}",
+                                      text=text[:1000]))
     return "audited"

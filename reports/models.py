@@ -128,6 +128,20 @@ class InboundMessage(Base):
     received_at: Mapped[datetime]
 
 
+class ReportMessage(Base):
+    """A question a member asked the reporter of a case, or the reporter's answer: what the alert's chat thread
+    shows, kept so the web report page shows it too (the audit trail keeps no message content)."""
+
+    __tablename__ = "report_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "question" or "answer"
+    author: Mapped[str] = mapped_column(String(64))  # the member's actor, or "reporter:<alias>"
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Delivery(Base):
     """One alert to one notify target of a centre; the outbound dedup ledger (one row per report+target)."""
 

@@ -12,6 +12,7 @@ import difflib
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -463,6 +464,42 @@ class Gazetteer:
         p = props[int(nearest)]
         return Place(p["district_code"], p["tambon_code"], p["province_code"], "gps", p["tambon_th"],
                      ("gps_outside_thailand",))
+
+    def tambon_name(self, code: str, lang: str) -> str | None:
+        """A tambon's name for a reader of `lang`: Thai, the Lao spelling of the Thai name, else romanised."""
+        p = self.tambons.get(code)
+        if p is None:
+            return None
+        return p["tambon_th"] if lang == "th" else thai_to_lao(p["tambon_th"]) if lang == "lo" else p["tambon_en"]
+
+    def tambons_of(self, district_codes: Iterable[str]) -> list[str]:
+        """The tambon codes of these districts, in code order."""
+        wanted = set(district_codes)
+        return sorted(code for code, p in self.tambons.items() if p["district_code"] in wanted)
+
+    def find_tambon(self, name: str, district_codes: Iterable[str]) -> str | None:
+        """The code of the tambon called `name` (any of its spellings, with or without ต./ตำบล), looked for
+        first in `district_codes`, then in every border district, then as a report's place text is read (sound-
+        alike spellings, small typos); None when no tambon is found."""
+        key = match_key(name.strip().removeprefix("ตำบล").removeprefix("ต.").strip())
+        if not key:
+            return None
+        preferred = set(district_codes)
+        found = [code for code, p in sorted(self.tambons.items()) if p["district_code"] in self.districts and key in
+                 {match_key(p["tambon_th"]), match_key(p["tambon_en"]), match_key(thai_to_lao(p["tambon_th"]))}]
+        if found:
+            return next((c for c in found if self.tambons[c]["district_code"] in preferred), found[0])
+        # Spelt as it sounds (Lao "ພະນອມ" for พนอม, a misspelling): read as a reporter's place would be.
+        place = self.search(name)
+        return place.tambon_code if place is not None else None
+
+    @cached_property
+    def tambon_outlines(self) -> dict[str, Any]:
+        """Each border district's tambons (simplified to ~200 m), for a report's map: tambon code → geometry."""
+        from shapely.geometry import shape
+
+        return {f["properties"]["tambon_code"]: shape(f["geometry"]).simplify(0.002) for f in self._features
+                if f["properties"]["district_code"] in self.districts}
 
     def district_name(self, code: str, lang: str) -> str | None:
         """A district's name for a reader of `lang`, in their script: Thai; Lao (names.yaml, else the Lao spelling

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from centres import access, logins, tokens
 from gateway.app import create_app
 from gateway.cli import main
+from i18n.catalog import text as t
 from reports.context import Context
 from reports.models import AuditEvent, LoginCode, WebSession, utcnow
 from tests.conftest import API_TOKEN, TELEGRAM_WEBHOOK_SECRET
@@ -106,7 +107,8 @@ def test_every_opening_is_audited_and_on_the_timeline(ctx: Context, client: Flas
     with ctx.sessions() as s:
         reads = [e.actor for e in s.execute(select(AuditEvent).where(AuditEvent.event == "read")).scalars()]
     assert reads == ["web:telegram:111"] * 2
-    assert "read · web:telegram:111" in page
+    # on the timeline in words: the member's name and role, not their account id
+    assert f"{t('th', 'ws_ev_read')} · Nai Amphoe ({t('th', 'role_head')}, web)" in page and "telegram:111" not in page
 
 
 def test_logout_and_ending_another_session(ctx: Context, cases: dict[str, str]) -> None:

@@ -18,9 +18,11 @@ from centres import access
 from flows.engine import Engine
 from gateway.app import create_app
 from gateway.channels.events import Inbound
+from gateway.intake import accept
 from i18n.catalog import text as t
 from reports.context import Context
 from reports.models import AuditEvent, Report
+from tests.fakes.http_api import FakeAPI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import run_worker
 from tests.test_access import BASE, HEAD_THA_UTHEN, PROVINCE, log_in
@@ -261,3 +263,85 @@ def test_board_filters_by_language_flag_and_tambon(ctx: Context, client: FlaskCl
     by_tambon = board(client, f"tambon={tambon}")
     assert t("th", "ws_none") not in by_tambon and "ເຮືອຂົນກ່ອງ" not in by_tambon
     assert client.get("/center?tambon=12", base_url=BASE).status_code == 400
+
+
+def test_questions_and_answers_show_on_the_report_page(ctx: Context, client: FlaskClient, telegram: FakeTelegram,
+                                                      twilio_api: FakeAPI) -> None:
+    [ticket] = report_many(ctx, ["แจ้ง ค้ามนุษย์ ท่าอุเทน รถตู้สองคันจอดริมโขง"])
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = client.get(f"/center/reports/{ticket}", base_url=BASE).get_data(as_text=True)
+    assert t("th", "ws_no_questions") in page
+    resp = client.post(f"/center/reports/{ticket}/actions", data={"action": "ask", "question": "มีคนในรถกี่คน",
+                                                                  "csrf_token": csrf(page)}, base_url=BASE)
+    assert resp.headers["Location"].endswith("?done=ask")
+    run_worker(ctx.redis)
+    waiting = client.get(f"/center/reports/{ticket}", base_url=BASE).get_data(as_text=True)
+    assert "มีคนในรถกี่คน" in waiting and t("th", "ws_waiting_answer") in waiting
+    answer = Inbound("twilio", "SMans1", "+66810000000", "ประมาณสิบคน <b>ผู้หญิงเยอะ</b>", datetime.now(UTC))
+    assert accept(ctx, Engine.for_context(ctx), answer).text == t("th", "relay_sent")
+    run_worker(ctx.redis)
+    answered = client.get(f"/center/reports/{ticket}", base_url=BASE).get_data(as_text=True)
+    assert t("th", "ws_answer") in answered and "ประมาณสิบคน &lt;b&gt;ผู้หญิงเยอะ&lt;/b&gt;" in answered  # escaped
+    assert t("th", "ws_waiting_answer") not in answered
+    # the same answer went to the alert's Telegram thread: nothing the chat shows is missing from the page
+    assert any("ประมาณสิบคน" in c.params.get("text", "") for c in telegram.sent())
+    # the timeline in words, who in words (not "asked · web:head:…")
+    assert t("th", "ws_ev_asked") in answered and t("th", "ws_ev_answered") in answered
+    assert t("th", "ws_ev_read") in answered and f"({t('th', 'role_head')}, web)" in answered
+    assert t("th", "ws_reporter") in answered and "web:telegram" not in answered
+
+
+def test_asking_a_reporter_who_cannot_be_reached_says_so(ctx: Context, client: FlaskClient) -> None:
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = client.get("/center/walk-in", base_url=BASE).get_data(as_text=True)
+    client.post("/center/walk-in", data={"how": "in_person", "category": "drugs", "place": "ท่าอุเทน", "when": "today",
+                                         "details": "เห็นเรือ", "csrf_token": csrf(page)}, base_url=BASE)
+    run_worker(ctx.redis)
+    with ctx.sessions() as s:
+        ticket = s.execute(select(Report.ticket)).scalar_one()
+    resp = client.post(f"/center/reports/{ticket}/actions", data={"action": "ask", "question": "กี่ลำ",
+                                                                  "csrf_token": csrf(page)}, base_url=BASE)
+    assert resp.headers["Location"].endswith("?asked=no_contact")
+    shown = client.get(resp.headers["Location"], base_url=BASE).get_data(as_text=True)
+    assert t("th", "act_no_contact", ticket=ticket) in shown
+    assert t("th", "ws_done", action=t("th", "act_ask")) not in shown
+
+
+def test_board_filters_by_tambon_name_and_says_when_there_is_none(ctx: Context, client: FlaskClient) -> None:
+    report_many(ctx, ["แจ้ง ยาเสพติด ต.พนอม เรือขนกล่อง", "แจ้ง ยาเสพติด ต.ไชยบุรี รถขนยา"])
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = board(client)
+    assert '<option value="พนอม">' in page  # the centre's tambons offered as the member types
+    for name in ("พนอม", "ต.พนอม", "Phanom", "ພະນອມ"):
+        by_name = board(client, f"tambon={name}")
+        assert t("th", "ws_count", first=1, last=1, total=1) in by_name and "เรือขนกล่อง" in by_name, name
+        assert 'name="tambon" value="พนอม"' in by_name  # shown by name, not code
+    unknown = board(client, "tambon=ไม่มีตำบลนี้")
+    assert t("th", "ws_tambon_unknown") in unknown and t("th", "ws_count", first=1, last=2, total=2) in unknown
+
+
+def test_board_list_part_is_what_the_script_swaps_in(ctx: Context, client: FlaskClient) -> None:
+    [first] = report_many(ctx, ["แจ้ง ยาเสพติด ท่าอุเทน เรือขนกล่อง"])
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = client.get("/center", base_url=BASE)
+    html = page.get_data(as_text=True)
+    assert '<script src="/static/board.js" defer>' in html and 'data-live="1"' in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert '<noscript><meta http-equiv="refresh"' in html  # without script: the page reloads itself
+    part = client.get("/center?category=drugs", base_url=BASE, headers={"X-Board-Part": "list"})
+    body = part.get_data(as_text=True)
+    assert part.status_code == 200 and f'data-ticket="{first}"' in body
+    assert "<form" not in body and "<html" not in body  # only the list
+    later = board(client, "offset=50")
+    assert "board.js" not in later  # a deeper page stays still while being read
+    script = client.get("/static/board.js", base_url=BASE)
+    assert script.status_code == 200 and "X-Board-Part" in script.get_data(as_text=True)
+
+
+def test_report_page_draws_the_tambon_in_its_district(ctx: Context, client: FlaskClient) -> None:
+    [ticket] = report_many(ctx, ["แจ้ง ยาเสพติด ต.พนอม อ.ท่าอุเทน เรือขนกล่อง"])
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    page = client.get(f"/center/reports/{ticket}", base_url=BASE).get_data(as_text=True)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert svg.count("<path") > 3 and svg.count('fill="#cfe2f3"') == 1  # the district's tambons, one filled
+    assert "<title>พนอม</title>" in svg

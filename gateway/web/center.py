@@ -10,26 +10,33 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, make_response, redirect, render_template_string, request
+from flask import Blueprint, Response, abort, g, make_response, redirect, render_template_string, request
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
 
-from centres import actions, relay
+from centres import access, actions, relay
 from centres.alerts import BANGKOK, channel_label, place_flag
 from gateway.web import maps
 from gateway.web.auth import check_csrf, csrf_token, current, require_member
-from gateway.web.center_page import BOARD, PAGE, REPORT
+from gateway.web.center_page import BOARD, BOARD_LIST, PAGE, REPORT
+from gateway.web.public import STATIC
 from gateway.web.state import app_state
 from i18n.catalog import text as t
+from i18n.messages import ALL as ALL_TEXTS
 from reporters.media import MediaError, sniff
 from reports import export, store
-from reports.enums import Action, Agency, Category, CloseReason, NotifyKind, Outcome, ReportStatus, When
+from reports.enums import Action, Agency, Category, CloseReason, NotifyKind, Outcome, ReportStatus, Role, When
 from reports.filters import FilterError, ReportFilter
-from reports.models import AuditEvent, Delivery, Report
+from reports.models import AuditEvent, Delivery, Report, ReportMessage
 from reports.queue import ANNOUNCE
 
 bp = Blueprint("center", __name__)
 MAX_EXPORT = 10_000
 STATUS_COLOUR = {"new": "#c62828", "acknowledged": "#ef6c00", "assigned": "#1565c0", "closed": "#2e7d32"}
+LIVE_EVERY_MS = 20_000  # how often the board's script asks for the list as it stands
+BOARD_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+             "form-action 'self'")
+SYSTEM_ACTORS = {"worker", "gateway", "system", "retention", "operator"}
 
 
 
@@ -43,13 +50,19 @@ def workspace_language() -> str:
     return "th"
 
 
-def workspace_page(body: str, refresh_s: int = 0) -> str:
-    """`body` inside the workspace's frame: who is logged in, the board, walk-ins, sessions, log out."""
+def workspace_page(body: str, refresh_s: int = 0, script: str = "") -> str:
+    """`body` inside the workspace's frame: who is logged in, the board, walk-ins, sessions, log out. `refresh_s`
+    reloads the page when script is off; `script` names a file of gateway/web/static/ the page runs."""
     me = current()
     lang = workspace_language()
     return render_template_string(PAGE, body=body, csrf=csrf_token(), lang=lang, t=lambda k, **kw: t(lang, k, **kw),
-                                  refresh_s=refresh_s,
+                                  refresh_s=refresh_s, script=script,
                                   who=me.scope.name or me.principal.name or me.principal.key)
+
+
+def _my_districts() -> list[str]:
+    ctx = app_state().ctx
+    return sorted({d for c in current().scope.reads if c in ctx.centers.by_id for d in ctx.centers.by_id[c].districts})
 
 
 def _filter() -> ReportFilter:
@@ -59,6 +72,14 @@ def _filter() -> ReportFilter:
         value = args.pop(day, "")
         if value:
             args[name] = f"{value}T00:00:00+07:00" if name == "since" else f"{value}T23:59:59+07:00"
+    tambon = args.get("tambon", "").strip()
+    if tambon and not tambon.isdigit():  # a tambon by name, as a member knows it: the filter takes its code
+        code = app_state().ctx.gazetteer.find_tambon(tambon, _my_districts())
+        if code is None:
+            g.board_notice = t(workspace_language(), "ws_tambon_unknown")
+            args.pop("tambon")
+        else:
+            args["tambon"] = code
     try:
         found = ReportFilter.from_args(args)
     except FilterError as exc:
@@ -107,18 +128,38 @@ def board() -> Any:
     centers = sorted((ctx.centers.by_id[c] for c in me.scope.reads if c in ctx.centers.by_id), key=lambda c: c.name)
     prev_qs = f.query_string(offset=max(f.offset - f.limit, 0)) if f.offset > 0 else None
     next_qs = f.query_string(offset=f.offset + f.limit) if f.offset + f.limit < total else None
+    listing = render_template_string(BOARD_LIST, t=lambda k, **kw: t(lang, k, **kw), f=f, rows=rows, total=total,
+                                     qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)
+    if request.headers.get("X-Board-Part") == "list":  # the board's script keeping the list current
+        return Response(listing, content_type="text/html; charset=utf-8")
+    gazetteer = ctx.gazetteer
     body = render_template_string(
-        BOARD, t=lambda k, **kw: t(lang, k, **kw), f=f, rows=rows, total=total, centers=centers,
+        BOARD, t=lambda k, **kw: t(lang, k, **kw), f=f, listing=listing, centers=centers,
+        live=f.offset == 0, live_every=LIVE_EVERY_MS, notice=g.get("board_notice", ""),
+        tambon=gazetteer.tambon_name(f.tambon, lang) if f.tambon else "",
+        tambons=sorted({gazetteer.tambon_name(c, lang) or c for c in gazetteer.tambons_of(_my_districts())}),
         statuses=[s.value for s in ReportStatus], categories=[c.value for c in Category],
         channels=[(c, channel_label(c, lang)) for c in ("twilio", "ussd", "telegram", "line", "web", "offline",
                                                          "walk_in")],
         flags=[("outside_border_districts", t(lang, "alert_outside")), ("ambiguous", t(lang, "alert_ambiguous")),
                ("fuzzy", t(lang, "alert_guessed")), ("unresolved_place", t(lang, "alert_unresolved"))],
         day_from=f.since.astimezone(BANGKOK).date().isoformat() if f.since else "",
-        day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "",
-        qs=f.query_string(offset=None, limit=None), prev_qs=prev_qs, next_qs=next_qs)
-    # New reports appear by themselves on the first page (a refresh, no script: old office browsers, strict CSP).
-    return workspace_page(body, refresh_s=60 if f.offset == 0 else 0)
+        day_to=f.until.astimezone(BANGKOK).date().isoformat() if f.until else "")
+    # New reports appear by themselves on the first page: its script swaps in the list as it stands; an old
+    # office browser without script reloads the page every minute instead.
+    resp = make_response(workspace_page(body, refresh_s=60 if f.offset == 0 else 0,
+                                        script="board.js" if f.offset == 0 else ""))
+    resp.headers["Content-Security-Policy"] = BOARD_CSP
+    return resp
+
+
+@bp.get("/static/board.js")
+def board_script() -> Response:
+    """The case board's script: keeps the first page's list current (progressive: the page works without it)."""
+    resp = make_response((STATIC / "board.js").read_bytes())
+    resp.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 @bp.get("/center/reports/<ticket>")
@@ -139,12 +180,24 @@ def report(ticket: str) -> Any:
                                       .order_by(AuditEvent.id)).scalars())
         deliveries = list(session.execute(select(Delivery).where(Delivery.report_id == found.id)
                                           .order_by(Delivery.id)).scalars())
+        messages = list(session.execute(select(ReportMessage).where(ReportMessage.report_id == found.id)
+                                        .order_by(ReportMessage.id)).scalars())
         linked = [r.ticket for r in session.execute(select(Report).where(
             Report.incident_id == found.incident_id, Report.id != found.id,
             Report.center_id.in_(sorted(me.scope.reads)))).scalars()] if found.incident_id else []
+        readers = _readers(session, {e.actor for e in events}, found.center_id, lang)
         done = request.args.get("done", "")
+        asked = request.args.get("asked", "")
+        notice = relay.asked_text(ctx, found.center_id, found.ticket, Outcome(asked)) \
+            if asked in {Outcome.NO_CONTACT, Outcome.MISSING} else ""
         body = render_template_string(
-            REPORT, r=found, text=alert, events=events, deliveries=deliveries, csrf=csrf_token(), local=_local,
+            REPORT, r=found, text=alert, csrf=csrf_token(), local=_local, notice=notice,
+            events=[(e.created_at, _event_label(e.event, lang), readers.get(e.actor) or _who(e.actor, lang))
+                    for e in events],
+            deliveries=[(_target_label(str(d.channel), lang), t(lang, f"ws_dl_{d.status}"), d.attempts,
+                         _local(d.sent_at) if d.sent_at else "") for d in deliveries],
+            messages=[(m.created_at, m.kind, _who(m.author, lang), m.text) for m in messages],
+            waiting=bool(messages) and messages[-1].kind == "question",
             t=lambda k, **kw: t(lang, k, **kw), can_act=me.scope.can_act(found.center_id),
             status=t(lang, f"ws_status_{found.status}"), colour=STATUS_COLOUR.get(str(found.status), "#555"),
             agencies=[a.value for a in Agency], reasons=[c.value for c in CloseReason],
@@ -157,15 +210,61 @@ def report(ticket: str) -> Any:
 
 
 def _place_map(report: Report, lang: str) -> str:
-    """The report's district drawn with its point (or the district alone), from the project's polygons."""
+    """The report's district drawn tambon by tambon from the project's polygons, the report's tambon filled and
+    its point (rounded) marked; a district without tambon outlines is drawn whole."""
     gazetteer = app_state().ctx.gazetteer
-    outline = gazetteer.district_outlines.get(report.district_code or "")
+    district = report.district_code or ""
+    outline = gazetteer.district_outlines.get(district)
     if outline is None:
         return ""
     point = [(report.lat, report.lon)] if report.lat is not None and report.lon is not None else []
-    name = gazetteer.district_name(report.district_code or "", lang) or ""
-    return maps.svg({report.district_code or "": outline}, {report.district_code or "": name},
-                    {report.district_code or ""}, point, width=320)
+    tambons = {c: gazetteer.tambon_outlines[c] for c in gazetteer.tambons_of([district])
+               if c in gazetteer.tambon_outlines}
+    if tambons:
+        names = {c: gazetteer.tambon_name(c, lang) or c for c in tambons}
+        return maps.svg(tambons, names, {report.tambon_code or ""}, point, width=320)
+    name = gazetteer.district_name(district, lang) or ""
+    return maps.svg({district: outline}, {district: name}, {district}, point, width=320)
+
+
+def _target_label(kind: str, lang: str) -> str:
+    """Where an alert went, in words: Telegram, LINE, SMS to the duty phones, this web inbox."""
+    return {"telegram": "Telegram", "telegram_media": "Telegram", "line": "LINE", "sms": "SMS"}.get(kind) or \
+        t(lang, "ws_inbox")
+
+
+def _event_label(event: str, lang: str) -> str:
+    """An audit event as the timeline says it (its code when no words were written for it)."""
+    return t(lang, f"ws_ev_{event}") if f"ws_ev_{event}" in ALL_TEXTS else event
+
+
+def _readers(session: Session, actors: set[str], center_id: str, lang: str) -> dict[str, str]:
+    """Members who opened the page (`web:<kind>:<account>`) by name and role, as the centres file and the
+    invites know them now."""
+    named: dict[str, str] = {}
+    for actor in sorted(a for a in actors if a.startswith("web:")):
+        kind, _, account = actor.removeprefix("web:").partition(":")
+        if kind not in access.KINDS:
+            continue
+        found = access.scope_of(session, app_state().ctx.centers, access.Principal(kind, account))
+        role = found.roles.get(center_id)
+        if found.name:
+            named[actor] = _who(f"web:{role}:{found.name}", lang) if role else found.name
+    return named
+
+
+def _who(actor: str, lang: str) -> str:
+    """An audit actor in words: the gateway, the reporter (by the alias the centre knows), or a member's name with
+    their role and the surface they used (`surface:role:name`); anything else as stored."""
+    parts = actor.split(":")
+    if actor in SYSTEM_ACTORS:
+        return t(lang, "ws_system")
+    if parts[0] == "reporter":
+        return " ".join([t(lang, "ws_reporter"), *parts[1:2]])
+    if len(parts) == 3 and parts[1] in {r.value for r in Role}:
+        role = t(lang, f"role_{parts[1]}")
+        return f"{parts[2] or role} ({role}, {channel_label(parts[0], lang) if parts[0] != 'web' else 'web'})"
+    return actor
 
 
 @bp.get("/center/reports/<ticket>/media/<int:index>")
@@ -235,7 +334,9 @@ def act(ticket: str) -> Any:
         question = request.form.get("question", "").strip()[:300]
         if not question:
             abort(400, description="question: write the question for the reporter")
-        relay.ask(ctx, ticket, center_id, member, question, {"kind": "web"})
+        asked = relay.ask(ctx, ticket, center_id, member, question, {"kind": "web"})
+        if asked is not Outcome.ASKED:
+            return redirect(f"/center/reports/{ticket}?asked={asked}", code=303)
     else:
         outcome = actions.apply(ctx, ticket, action, center_id, member, "web")
         if outcome is Outcome.CLOSED:

@@ -1,19 +1,22 @@
 # ruff: noqa: E501  (HTML and CSS lines read better whole than wrapped)
-"""The HTML of the centre's workspace: server-rendered, no script (old office browsers, a strict CSP), readable at
-390 px wide; every label from the catalogs in the centre's language."""
+"""The HTML of the centre's workspace: server-rendered (old office browsers, a strict CSP), readable at 390 px wide;
+every label from the catalogs in the centre's language. The one script, the board's static/board.js, only keeps
+the list current; everything works without it."""
 
 from __future__ import annotations
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>NTS-MWCC · {{ t('ws_board') }}</title>{% if refresh_s %}<meta http-equiv="refresh" content="{{ refresh_s }}">{% endif %}
+<title>NTS-MWCC · {{ t('ws_board') }}</title>{% if refresh_s %}<noscript><meta http-equiv="refresh" content="{{ refresh_s }}"></noscript>{% endif %}
+{% if script %}<script src="/static/{{ script }}" defer></script>{% endif %}
 <style>
 body{font-family:system-ui,"Noto Sans Thai","Noto Sans Lao","Noto Sans Khmer",sans-serif;margin:.8rem;max-width:64rem}
 header{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}header form{margin:0}
 article{border:1px solid #ccc;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0}
-.alert{white-space:pre-wrap}.meta{color:#555;font-size:.85rem}.flag{color:#a40}button,select,input{font:inherit}select{max-width:16em}
+.alert{white-space:pre-wrap}.meta{color:#555;font-size:.85rem}.flag{color:#a40}button,select,input,textarea{font:inherit}textarea{max-width:100%;box-sizing:border-box}select{max-width:16em}
 .st{color:#fff;border-radius:4px;padding:0 .35rem;font-size:.85rem}.urgent{border-left:5px solid #c62828}
 form.filters{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end}form.filters label{display:flex;flex-direction:column;font-size:.85rem}
+.q,.a{border-left:4px solid #1565c0;padding:.2rem .6rem;margin:.4rem 0}.a{border-color:#2e7d32;background:#f3f9f4}.said{white-space:pre-wrap}
 .done{background:#e7f5e9;padding:.4rem .6rem;border-left:4px solid #2e7d32}table{border-collapse:collapse}td,th{padding:.2rem .5rem;text-align:left}
 </style></head><body>
 <header><strong>{{ who }}</strong> <a href="/center">{{ t('ws_board') }}</a>
@@ -36,15 +39,21 @@ BOARD = """<form class="filters" method="get" action="/center">
 {% for l, name in [("th","ไทย"),("lo","ລາວ"),("km","ខ្មែរ"),("en","English")] %}<option value="{{ l }}" {{ 'selected' if f.language == l else '' }}>{{ name }}</option>{% endfor %}</select></label>
 <label>{{ t('ws_flag') }}<select name="flag"><option value="">{{ t('ws_any') }}</option>
 {% for fl, label in flags %}<option value="{{ fl }}" {{ 'selected' if f.flag == fl else '' }}>{{ label }}</option>{% endfor %}</select></label>
-<label>{{ t('ws_tambon') }}<input type="text" name="tambon" value="{{ f.tambon or '' }}" size="7" inputmode="numeric" pattern="[0-9]{6}"></label>
+<label>{{ t('ws_tambon') }}<input type="text" name="tambon" value="{{ tambon }}" size="12" list="tambons" autocomplete="off"></label>
+<datalist id="tambons">{% for name in tambons %}<option value="{{ name }}">{% endfor %}</datalist>
 <label>{{ t('ws_from') }}<input type="date" name="from" value="{{ day_from }}"></label>
 <label>{{ t('ws_to') }}<input type="date" name="to" value="{{ day_to }}"></label>
 <label>{{ t('ws_search') }}<input type="search" name="q" value="{{ f.q or '' }}"></label>
 <button type="submit">{{ t('ws_filter') }}</button> <a href="/center">{{ t('ws_clear') }}</a></form>
-<p class="meta">{% if total %}{{ t('ws_count', first=f.offset + 1, last=f.offset + rows|length, total=total) }}{% else %}{{ t('ws_none') }}{% endif %}
+{% if notice %}<p class="flag" role="alert">{{ notice }}</p>{% endif %}
+<p id="live" class="done" role="status" aria-live="polite" hidden data-label="{{ t('ws_new_reports', count='{count}') }}"></p>
+<div id="cases" data-live="{{ 1 if live else 0 }}" data-every="{{ live_every }}">{{ listing|safe }}</div>"""
+
+# The list part of the board: also what the board's script fetches to stay current (X-Board-Part: list).
+BOARD_LIST = """<p class="meta">{% if total %}{{ t('ws_count', first=f.offset + 1, last=f.offset + rows|length, total=total) }}{% else %}{{ t('ws_none') }}{% endif %}
 · {{ t('ws_export') }}: <a href="/center/export.csv?{{ qs }}">CSV</a> <a href="/center/export.geojson?{{ qs }}">GeoJSON</a></p>
 {% for r in rows %}
-<article class="{{ 'urgent' if r.urgent else '' }}"><div class="meta"><a href="/center/reports/{{ r.ticket }}">{{ r.ticket }}</a>
+<article class="{{ 'urgent' if r.urgent else '' }}" data-ticket="{{ r.ticket }}"><div class="meta"><a href="/center/reports/{{ r.ticket }}">{{ r.ticket }}</a>
 · <span class="st" style="background:{{ r.colour }}">{{ r.status }}</span> · {{ r.category }}{% if r.urgent %} · <strong>{{ t('ws_urgent') }}</strong>{% endif %}
 · {{ r.district }} · {{ r.when }} · {{ r.reported }} · {{ r.channel }}{% if r.flag %} · <span class="flag">{{ r.flag }}</span>{% endif %}</div>
 <div>{{ r.details }}</div></article>
@@ -54,6 +63,7 @@ BOARD = """<form class="filters" method="get" action="/center">
 
 REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
 {% if done %}<p class="done" role="status">{{ done }}</p>{% endif %}
+{% if notice %}<p class="flag" role="alert">{{ notice }}</p>{% endif %}
 <article><div class="meta">{{ r.ticket }} · <span class="st" style="background:{{ colour }}">{{ status }}</span> · {{ r.center_id }}</div>
 <div class="alert">{{ text }}</div>
 {% if place_map %}<div style="max-width:20rem">{{ place_map|safe }}</div>{% endif %}
@@ -71,11 +81,16 @@ REPORT = """<p><a href="/center">← {{ t('ws_back') }}</a></p>
 <form method="post" action="/center/reports/{{ r.ticket }}/actions"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <label>{{ t('act_ask') }}<br><textarea name="question" rows="2" cols="50" maxlength="300"></textarea></label><br>
 <button name="action" value="ask">{{ t('ws_ask_send') }}</button></form>{% endif %}
+<h2>{{ t('ws_questions') }}</h2>
+{% for at, kind, who, said in messages %}<div class="{{ 'q' if kind == 'question' else 'a' }}"><div class="meta">{{ local(at) }} · {{ t('ws_question') if kind == 'question' else t('ws_answer') }} · {{ who }}</div>
+<div class="said">{{ said }}</div></div>
+{% else %}<p class="meta">{{ t('ws_no_questions') }}</p>{% endfor %}
+{% if waiting %}<p class="meta">{{ t('ws_waiting_answer') }}</p>{% endif %}
 <h2>{{ t('ws_timeline') }}</h2>
-<ul>{% for e in events %}<li>{{ local(e.created_at) }} · {{ e.event }} · {{ e.actor }}</li>
+<ul>{% for at, what, who in events %}<li>{{ local(at) }} · {{ what }} · {{ who }}</li>
 {% endfor %}</ul>
 <h2>{{ t('ws_deliveries') }}</h2>
-<table>{% for d in deliveries %}<tr><td>{{ d.channel }}</td><td>{{ d.status }}</td><td>{{ d.attempts }}</td></tr>{% endfor %}</table>"""
+<table>{% for kind, state, attempts, sent in deliveries %}<tr><td>{{ kind }}</td><td>{{ state }}</td><td>{{ attempts }}</td><td>{{ sent }}</td></tr>{% endfor %}</table>"""
 
 WALK_IN = """<h1>{{ t('ws_walk_in') }}</h1>
 {% if done %}<p class="done" role="status">{{ done }}</p>{% endif %}
