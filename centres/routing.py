@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from centres import escalation
-from centres.delivery import add_deliveries, enqueue_notify, expand
+from centres.delivery import add_deliveries, enqueue_notify, expand, notify_delivery
 from reporters.media import collect
 from reports import incidents, keys, store
 from reports.centres_file import Center
@@ -48,8 +48,20 @@ def route(ctx: Context, place: dict[str, Any] | None, flags: list[str]) -> Cente
     return center
 
 
+def _notify_now(ctx: Context, delivery_id: str) -> None:
+    """The first attempt of an alert, from the job that stored the report: a job less per alert, and the alert
+    leaves without a trip through the queue. Retries, fallback and order per channel are notify's own, as when
+    it runs as a job; anything unforeseen leaves the alert to a notify job."""
+    try:
+        notify_delivery(ctx, delivery_id)
+    except Exception as exc:
+        log.warning("delivery %s: first attempt failed (%s); queued", delivery_id, type(exc).__name__)
+        enqueue_notify(ctx, delivery_id)
+
+
 def process_report(ctx: Context, report_id: str) -> list[str]:
-    """Resolve, route and persist a report, then queue one notify job per centre channel; the delivery ids."""
+    """Resolve, route and persist a report, then send its alerts (one attempt each here; retries are notify
+    jobs); the delivery ids."""
     ctx.redis.set(keys.PROCESSING(report_id), os.getpid(), ex=ctx.settings.processing_claim_s)
     raw = keys.text(ctx.redis.get(keys.INTAKE(report_id)))
     draft = ReportDraft.from_json(raw) if raw is not None else None
@@ -84,11 +96,10 @@ def process_report(ctx: Context, report_id: str) -> list[str]:
     pipe.set(keys.TICKET_STATUS(ticket), str(status), ex=keys.TICKET_STATUS.ttl_s)
     pipe.expire(keys.INTAKE(report_id), keys.INTAKE_KEPT_S)  # kept a day for forensics, then gone
     pipe.execute()
+    ctx.redis.zrem(keys.PENDING_REPORTS, report_id)  # stored: the sweeper watches its deliveries from here
     for delivery_id in pending:
-        enqueue_notify(ctx, delivery_id)
-    ctx.redis.zrem(keys.PENDING_REPORTS, report_id)  # done: the sweeper no longer watches it
+        _notify_now(ctx, delivery_id)
     ctx.redis.delete(keys.PROCESSING(report_id))
-    log.info("report %s stored, ticket %s, centre %s, %d deliveries queued", report_id, ticket, center_id,
-             len(pending))
+    log.info("report %s stored, ticket %s, centre %s, %d deliveries", report_id, ticket, center_id, len(pending))
     return pending
 

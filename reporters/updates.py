@@ -9,7 +9,7 @@ import logging
 
 from gateway.channels.sending import Outgoing
 from i18n.catalog import text as t
-from reporters.outbound import channel_for, queue_message
+from reporters.outbound import channel_for, queue_message, send_now
 from reports import keys, store
 from reports.context import Context
 from reports.identity import decrypt_contact
@@ -31,8 +31,9 @@ def _text(ctx: Context, report: Report, lang: str, status: str) -> str:
     return t(lang, "update_received", ticket=report.ticket, district=district)
 
 
-def send_status_update(ctx: Context, report_id: str, status: str) -> str:
-    """Tell the reporter their case moved to `status` (once per report and status)."""
+def send_status_update(ctx: Context, report_id: str, status: str, now: bool = False) -> str:
+    """Tell the reporter their case moved to `status` (once per report and status). `now`: send it from this
+    (worker) process at once, queueing it only if that fails; otherwise queue it."""
     if status not in UPDATES:
         return "no update for this status"
     if status not in ctx.settings.reporter_updates:
@@ -54,5 +55,8 @@ def send_status_update(ctx: Context, report_id: str, status: str) -> str:
             return "already sent"
         text = _text(ctx, report, reporter.language, status)
         store.audit(session, "update_sent", report.id, "worker", {"status": status, "channel": channel})
-    queue_message(ctx, Outgoing(channel, address, text, f"update-{report_id}-{status}"))
+    out = Outgoing(channel, address, text, f"update-{report_id}-{status}")
+    if now:
+        return send_now(ctx, out)
+    queue_message(ctx, out)
     return "queued"

@@ -70,8 +70,10 @@ def test_running_the_jobs_again_alerts_nobody_twice(ctx: Context, telegram: Fake
 
 def test_sent_marker_prevents_a_resend_when_the_commit_was_lost(ctx: Context, telegram: FakeTelegram) -> None:
     report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    telegram.fail_with_429(retry_after=1)  # the first attempt (from process_report) is turned away
     jobs.process_report(report_id)
     tg = deliveries(ctx, report_id)["telegram"]
+    assert tg.status == "retrying"
     # The provider accepted it and the marker was written, but the worker died before its commit.
     ctx.redis.set(keys.SENT(tg.id), "999")
     assert jobs.notify(tg.id) == "sent"

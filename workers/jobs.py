@@ -113,8 +113,8 @@ def send_reply(message: dict[str, Any]) -> str:
 
 @entry
 def status_update(report_id: str, status: str) -> str:
-    """Tell the reporter their case moved on."""
-    return updates.send_status_update(current(), report_id, status)
+    """Tell the reporter their case moved on (sent from this job; a failed try becomes a send_reply job)."""
+    return updates.send_status_update(current(), report_id, status, now=True)
 
 
 @entry
