@@ -74,6 +74,7 @@ bench: install catalogs
 	$(BIN)/python -m bench.resolve
 	$(BIN)/python -m bench.board
 	$(BIN)/python -m bench.e2e
+	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.latest
 
 # The real stack under SIGKILLs and a Telegram outage, three runs: bench/results/chaos.json (0 lost, 0 doubled).

@@ -132,12 +132,14 @@ class Stack:
             self.redis_proc.wait(10)
 
 
-def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int = 2) -> Stack:
-    """Redis, database, web (gunicorn), `workers` RQ workers, the spool replayer."""
+def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int = 2,
+                database_url: str | None = None) -> Stack:
+    """Redis, database (SQLite in `tmp` unless `database_url`), web (gunicorn), `workers` RQ workers, the spool
+    replayer."""
     redis_proc, redis_url = start_redis(tmp / "redis")
     port = free_port()
     env = {**os.environ,
-           "REDIS_URL": redis_url, "DATABASE_URL": f"sqlite:///{tmp / 'chaos.sqlite3'}",
+           "REDIS_URL": redis_url, "DATABASE_URL": database_url or f"sqlite:///{tmp / 'chaos.sqlite3'}",
            "NTS_VAR_DIR": str(tmp), "NTS_SPOOL_DIR": str(tmp / "spool"), "NTS_BIND": f"127.0.0.1:{port}",
            "NTS_PUBLIC_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "NTS_CENTERS_FILE": str(ROOT / "tests" / "fixtures" / "centers.yaml"),

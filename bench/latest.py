@@ -49,7 +49,8 @@ def commit() -> str:
 def gather(directory: Path | None = None) -> dict[str, Any]:
     """latest.json's content from the results files in `directory`."""
     d = directory or Path(os.environ.get("NTS_BENCH_RESULTS") or RESULTS_DIR)
-    path, ussd, drain, resolve, e2e = (_read(d, n) for n in ("gateway_path", "ussd", "drain", "resolve", "e2e"))
+    path, ussd, drain, resolve, e2e, scale = (_read(d, n) for n in ("gateway_path", "ussd", "drain", "resolve",
+                                                                    "e2e", "scale"))
     one_line, bare = path.get("webhook_one_line_report", {}), path.get("bare_flask", {})
     figures: dict[str, Any] = dict.fromkeys(KEYS)
     figures.update({
@@ -63,6 +64,7 @@ def gather(directory: Path | None = None) -> dict[str, Any]:
         **{f"e2e.{k}": (e2e.get("e2e") or {}).get(k) for k in ("p50_ms", "p95_ms", "p99_ms")},
         **{f"rss_mb.{k}": (e2e.get("rss_mb") or {}).get(k) for k in ("total", "web")},
         "rss_mb.worker": (e2e.get("rss_mb") or {}).get("worker1"),
+        "scale.two_workers_ratio": scale.get("two_workers_ratio"),
     })
     return {**figures, "targets": TARGETS, "not_measured": [k for k in KEYS if figures[k] is None],
             "machine": machine(), "commit": commit()}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import board, drain, latest, resolve
+import os
+
+from bench import board, drain, latest, resolve, scale
 
 
 def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,3 +27,20 @@ def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.
     assert result["drain.reports_per_s"] == drained["reports_per_s"]
     assert result["resolve_us.gps"] == resolved["gps_us"]["median"]
     assert "scale.two_workers_ratio" in result["not_measured"] and "drain.reports_per_s" not in result["not_measured"]
+
+
+def test_short_scale_out_on_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker then two on a scratch PostgreSQL database: nothing lost, doubled or reordered; a ratio."""
+    monkeypatch.setenv("NTS_BENCH_RESULTS", str(tmp_path))
+    server = os.environ.get("NTS_TEST_POSTGRES_URL")
+    measured = scale.main(n=24, postgres=server)
+    if not server:
+        assert measured["two_workers_ratio"] is None and "PostgreSQL" in measured["why"]
+        return
+    for run in (measured["one_worker"], measured["two_workers"]):
+        assert run["accepted"] == run["alerted"] == 24, run
+        assert run["lost"] == run["doubled"] == 0 and run["reordered_groups"] == [], run
+    assert measured["two_workers_ratio"] > 0
+    latest.main()
+    assert json.loads((tmp_path / "latest.json").read_text())["scale.two_workers_ratio"] == \
+        measured["two_workers_ratio"]
