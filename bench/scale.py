@@ -8,7 +8,8 @@ with no worker running; then `ntswatch worker` processes are started and the ale
 Telegram server. The rate is alerts per second from the first alert to the last (a worker's start-up is not
 drain). Order: per Telegram group, the alerts must arrive in the order their deliveries were stored.
 Needs a PostgreSQL server (NTS_TEST_POSTGRES_URL, --postgres, or one answering on 127.0.0.1:5432; a database is
-created and dropped); without one the figure is null. Writes bench/results/scale.json. Run: `python -m bench.scale [-n 600]`.
+created and dropped); without one the figure is null. Writes bench/results/scale.json.
+Run: `python -m bench.scale [-n 600]`.
 """
 
 from __future__ import annotations

@@ -4,11 +4,10 @@ bench/latest.py gathers every key issue 16 names (null where not measured yet) w
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-
-import os
 
 from bench import board, drain, latest, resolve, scale
 
