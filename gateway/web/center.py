@@ -174,6 +174,7 @@ def report(ticket: str) -> Any:
         if found is None or not me.scope.can_read(found.center_id):
             abort(404)
         store.audit(session, "read", found.id, me.actor, {"via": "web"})
+        store.flush_audits(session)  # this opening is on the timeline it shows
         alert = session.execute(select(Delivery.text).where(Delivery.report_id == found.id,
                                                             Delivery.channel == NotifyKind.INBOX)).scalar() or ""
         events = list(session.execute(select(AuditEvent).where(AuditEvent.report_id == found.id)
