@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,10 @@ def run_once(server_url: str, workers: int, n: int, timeout_s: float = 300) -> d
     return {"workers": workers, "reports": n, "accepted": accepted, "alerted": len(serials),
             "lost": n - len(serials), "doubled": sum(1 for c in serials.values() if c > 1),
             "reordered_groups": sorted(chat for chat, order in stored_order.items() if arrived.get(chat) != order),
-            "drain_s": round(span, 2), "alerts_per_s": round((len(alerts) - 1) / span, 1) if span else None}
+            "drain_s": round(span, 2), "alerts_per_s": round((len(alerts) - 1) / span, 1) if span else None,
+            # A stall shows as one long gap between alerts (a wake-up lost, a lock waited for).
+            "longest_gap_s": round(max((b[0] - a[0] for a, b in pairwise(alerts)),
+                                       default=0.0), 2)}
 
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -97,7 +97,27 @@ def enqueue_notify(ctx: Context, delivery_id: str, at_front: bool = False, delay
 
 
 def notify_delivery(ctx: Context, delivery_id: str) -> str:
-    """Send one alert to one centre channel, exactly once, in order per channel; back off, fall back, dead-letter."""
+    """Send one alert to one centre channel, exactly once, in order per channel; back off, fall back, dead-letter.
+
+    An alert that waited for an older one looks again once it has let go of its claim: with two workers the
+    older one can be sent in between, and its wake-up for this one can arrive while this one still holds the
+    claim (and be turned away), which left the alert to the minute-later recheck."""
+    outcome = _notify_once(ctx, delivery_id)
+    for _ in range(3):
+        if outcome != "waiting" or not _line_is_free(ctx, delivery_id):
+            break
+        outcome = _notify_once(ctx, delivery_id)
+    return outcome
+
+
+def _line_is_free(ctx: Context, delivery_id: str) -> bool:
+    """No older alert to the same channel of the same centre is unsent any more."""
+    with ctx.sessions() as session:
+        delivery = session.get(Delivery, delivery_id)
+        return delivery is not None and _older_unsent(session, delivery) is None
+
+
+def _notify_once(ctx: Context, delivery_id: str) -> str:
     follow_up: list[str] = []
     with sendonce.claimed(ctx.redis, delivery_id, ctx.settings.send_claim_s) as ledger:
         if ledger is None:

@@ -50,11 +50,14 @@ def sweep(ctx: Context, now: float | None = None) -> SweepResult:
     now = time.time() if now is None else now
     cutoff = now - ctx.settings.sweep_grace_s
     jobs = ctx.jobs
+    # Work still in the queue is not lost: one read of the queue answers for most of a backlog (a job taken off
+    # it since is running, not lost; one added since gets the full check).
+    queued = jobs.queued_ids()
     reports = 0
     for raw in ctx.redis.zrangebyscore(keys.PENDING_REPORTS, 0, cutoff, start=0, num=BATCH):
         report_id = str(keys.text(raw))
         call = PROCESS_REPORT(report_id)
-        if jobs.waiting(call.job_id or "", keys.PROCESSING(report_id)):
+        if call.job_id in queued or jobs.waiting(call.job_id or "", keys.PROCESSING(report_id)):
             continue
         jobs.enqueue(call)
         reports += 1
@@ -67,7 +70,7 @@ def sweep(ctx: Context, now: float | None = None) -> SweepResult:
         ).order_by(Delivery.created_at).limit(BATCH)).scalars().all()
     for delivery_id in ids:
         call = NOTIFY(delivery_id)
-        if jobs.waiting(call.job_id or "", keys.SENDING(delivery_id)):
+        if call.job_id in queued or jobs.waiting(call.job_id or "", keys.SENDING(delivery_id)):
             continue
         jobs.enqueue(call)
         deliveries += 1
