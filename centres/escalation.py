@@ -107,23 +107,37 @@ def escalate(ctx: Context, report_id: str, step: int, due: float) -> str:
     return "escalated"
 
 
+def _shortest_delay_s(ctx: Context) -> float | None:
+    """The shortest wait before any centre escalates any case (None: no centre escalates)."""
+    waits = [minutes * 60 for center in ctx.centers.by_id.values() if rungs(center)
+             for minutes in (*center.escalation.values(), *DEFAULT_MINUTES.values()) if minutes > 0]
+    return min(waits, default=None)
+
+
 def lost_timers(ctx: Context, now: float, horizon_s: float = 2 * 86400, limit: int = 500) -> list[tuple[str, int]]:
     """(report id, step) of unacknowledged cases whose next escalation is overdue but has no timer queued:
     a Redis that lost its scheduled jobs must not silence an escalation (the sweeper sets them again)."""
     since = datetime.fromtimestamp(now - horizon_s, UTC)
+    # Only cases old enough for the shortest escalation delay anywhere: a fresh backlog is not read each pass.
+    shortest = _shortest_delay_s(ctx)
+    if shortest is None:
+        return []
+    before = datetime.fromtimestamp(now - shortest, UTC)
     lost: list[tuple[str, int]] = []
     with ctx.sessions() as session:
         reports = session.execute(select(Report).where(Report.status == ReportStatus.NEW,
-                                                       Report.created_at >= since)
+                                                       Report.created_at >= since, Report.created_at <= before)
                                   .order_by(Report.created_at).limit(limit)).scalars().all()
+        steps_by_report: dict[str, list[int]] = {}
+        for report_id, target_key in session.execute(select(Delivery.report_id, Delivery.target_key).where(
+                Delivery.report_id.in_([r.id for r in reports]), Delivery.target_key.like("esc%"))):
+            steps_by_report.setdefault(report_id, []).append(int(target_key[3:].split(":", 1)[0]))
         for report in reports:
             center = ctx.centers.get(report.center_id)
             wait = delay_s(center, report)
             if wait is None:
                 continue
-            steps = [int(d.target_key[3:].split(":", 1)[0]) for d in session.execute(
-                select(Delivery).where(Delivery.report_id == report.id, Delivery.target_key.like("esc%"))).scalars()]
-            step = max(steps, default=0) + 1
+            step = max(steps_by_report.get(report.id, []), default=0) + 1
             if step > len(rungs(center)) or report.created_at.timestamp() + wait * step > now:
                 continue  # the top of the chain, or not due yet
             job_id = ESCALATE(report.id, step, 0.0).job_id or ""
