@@ -133,15 +133,15 @@ class Stack:
 
 
 def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int = 2,
-                database_url: str | None = None) -> Stack:
-    """Redis, database (SQLite in `tmp` unless `database_url`), web (gunicorn), `workers` RQ workers, the spool
-    replayer."""
+                database_url: str | None = None, web_workers: int | None = 2) -> Stack:
+    """Redis, database (SQLite in `tmp` unless `database_url`), web (gunicorn with `web_workers` processes;
+    None: the gateway's default, as `make run` has it), `workers` RQ workers, the spool replayer."""
     redis_proc, redis_url = start_redis(tmp / "redis")
     port = free_port()
     env = {**os.environ,
            "REDIS_URL": redis_url, "DATABASE_URL": database_url or f"sqlite:///{tmp / 'chaos.sqlite3'}",
            "NTS_VAR_DIR": str(tmp), "NTS_SPOOL_DIR": str(tmp / "spool"), "NTS_BIND": f"127.0.0.1:{port}",
-           "NTS_PUBLIC_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+           "NTS_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "NTS_CENTERS_FILE": str(ROOT / "tests" / "fixtures" / "centers.yaml"),
            "NTS_SECRET_KEY": "chaos-secret-key-0123456789abcdef", "NTS_API_TOKEN": "chaos-api-token",
            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_FROM": "+6640001234",
@@ -150,6 +150,10 @@ def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int
            # Faster recovery than production (seconds, not minutes) so a run ends in minutes.
            "NTS_NOTIFY_BACKOFF": "1,2,4,8,10", "NTS_SWEEP_INTERVAL_S": "2", "NTS_SWEEP_GRACE_S": "10",
            "NTS_PROCESSING_CLAIM_S": "10", "NTS_SEND_CLAIM_S": "30"}
+    if web_workers is not None:
+        env["WEB_CONCURRENCY"] = str(web_workers)
+    else:
+        env.pop("WEB_CONCURRENCY", None)
     subprocess.run([sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True)
     stack = Stack(tmp, env, f"http://127.0.0.1:{port}", redis_proc)
     cli = [sys.executable, "-m", "gateway.cli"]

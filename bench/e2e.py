@@ -52,14 +52,38 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def _post(url: str, kwargs: dict[str, Any], n: int, answered: dict[int, float]) -> None:
+    """Send one webhook; note when the gateway answered it (the webhook's share of the latency)."""
+    started = time.time()
+    requests.post(url, timeout=30, **kwargs)
+    answered[n] = (time.time() - started) * 1000
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of `pid` and its descendants, in MB: a page shared by n processes counts 1/n (a
+    forked gunicorn worker shares most of its master's pages, which a sum of RSS counts twice)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+        todo += _children(current)
+    return round(total / 1024, 1)
+
+
 def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
     """Run the load, wait for every alert (or 60 s), measure; write the results file."""
     telegram, twilio = start_fake_telegram(), start_fake_api()
     with tempfile.TemporaryDirectory(prefix="ntswatch-e2e-") as tmp_dir:
         tmp = Path(tmp_dir)
-        stack = start_stack(tmp, telegram, twilio, workers=1)
+        stack = start_stack(tmp, telegram, twilio, workers=1, web_workers=None)  # as `make run` starts it
         try:
             sent: dict[int, float] = {}
+            answered: dict[int, float] = {}
             threads = []
             total = int(rate * seconds)
             started = time.monotonic()
@@ -67,7 +91,7 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
                 time.sleep(max(0.0, started + n / rate - time.monotonic()))
                 url, kwargs = build_request(stack.base_url, n, "twilio")
                 sent[n] = time.time()
-                thread = threading.Thread(target=requests.post, args=(url,), kwargs={**kwargs, "timeout": 30})
+                thread = threading.Thread(target=_post, args=(url, kwargs, n, answered))
                 thread.start()
                 threads.append(thread)
             for thread in threads:
@@ -81,8 +105,14 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
                         arrived.setdefault(int(m.group(1)), call.at)
                 time.sleep(0.2)
             latencies = sorted((arrived[n] - sent[n]) * 1000 for n in arrived)
+            webhook = sorted(answered.values())
+            slowest = sorted(arrived, key=lambda n: arrived[n] - sent[n])[-3:]
+            tail = [{"serial": n, "e2e_ms": round((arrived[n] - sent[n]) * 1000, 1),
+                     "webhook_ms": round(answered.get(n, -1.0), 1)} for n in slowest]
             memory = {proc.name: rss_mb(proc.popen.pid) for proc in stack.procs if proc.popen is not None}
             memory["redis"] = rss_mb(stack.redis_proc.pid) if stack.redis_proc is not None else 0.0
+            proportional = {proc.name: pss_mb(proc.popen.pid) for proc in stack.procs if proc.popen is not None}
+            proportional["redis"] = pss_mb(stack.redis_proc.pid) if stack.redis_proc is not None else 0.0
         finally:
             stack.stop()
     results = {
@@ -92,7 +122,11 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
                 "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
                 "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
                 "max_ms": round(latencies[-1], 1) if latencies else None},
+        "webhook": {"p50_ms": round(statistics.median(webhook), 1) if webhook else None,
+                    "p99_ms": round(percentile(webhook, 99), 1) if webhook else None},
+        "slowest": tail,
         "rss_mb": {**memory, "total": round(sum(memory.values()), 1)},
+        "pss_mb": {**proportional, "total": round(sum(proportional.values()), 1)},
         "targets": {"e2e.p95_ms": 250, "e2e.p99_ms": 500, "rss_mb.total": 450},
     }
     write_results("e2e", results)

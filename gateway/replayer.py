@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
-
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from flows.engine import Engine
 from gateway.channels.sending import Outgoing
-from gateway.intake import InFlight, accept
+from gateway.intake import accept
 from gateway.metrics import SPOOL
 from gateway.spool import Record, Spool
 from reporters.outbound import channel_for, queue_message
@@ -84,15 +80,3 @@ def _drain_locked(ctx: Context, engine: Engine, spool: Spool) -> DrainResult:
         log.info("spool: replayed %d message(s), %d already handled, from %d file(s)", new, len(records) - new,
                  len(files))
     return DrainResult(new, len(records) - new, len(files))
-
-
-def run_forever(ctx: Context, engine: Engine, spool: Spool, interval_s: float = 1.0) -> None:
-    """Poll the spool directory; drain whenever there is something and Redis answers."""
-    while True:
-        try:
-            drain(ctx, engine, spool)
-        except (RedisConnectionError, RedisTimeoutError) as exc:
-            log.warning("spool: redis still unreachable (%s); retrying", type(exc).__name__)
-        except InFlight:
-            log.info("spool: a message is still being handled elsewhere; next pass")
-        time.sleep(interval_s)

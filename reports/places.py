@@ -422,6 +422,10 @@ class Gazetteer:
                                  found[0], (*place.flags, "fuzzy"))
         return None
 
+    def warm(self) -> None:
+        """Load now what the first lookup would (the GPS index too): a process does it before serving."""
+        self._tree  # noqa: B018
+
     # -- outlines for maps -------------------------------------------------------------------------------
     @cached_property
     def district_outlines(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from centres import access, logins, tokens
 from gateway.app import create_app
 from gateway.cli import main
 from i18n.catalog import text as t
+from reports import keys
 from reports.context import Context
 from reports.models import AuditEvent, LoginCode, WebSession, utcnow
 from tests.conftest import API_TOKEN, TELEGRAM_WEBHOOK_SECRET
@@ -286,7 +287,7 @@ def test_a_member_sets_their_pin_in_the_bot_and_then_acts_by_sms(ctx: Context, c
     assert said == [t("th", "pin_bad"), t("th", "pin_set")]
     from rq.job import Job
 
-    job_ids = [k.removeprefix("rq:job:") for k in ctx.redis.keys("rq:job:*")]
+    job_ids = [str(keys.text(k)).removeprefix("rq:job:") for k in ctx.redis.keys("rq:job:*")]
     job_data = [repr((j.args, j.kwargs, j.description)) for j in Job.fetch_many(job_ids, connection=ctx.jobs.redis)
                 if j is not None]
     assert job_data and all("7305" not in data for data in job_data)  # never in clear in job data

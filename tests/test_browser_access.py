@@ -10,6 +10,7 @@ import re
 import requests
 
 from gateway.settings import Settings
+from i18n.catalog import text as t
 from tests.browser import LAPTOP, PHONE, chromium, live_gateway, screenshot
 from tests.conftest import TELEGRAM_WEBHOOK_SECRET, free_port
 from tests.fakes.telegram_api import FakeTelegram
@@ -47,7 +48,7 @@ def test_a_member_logs_in_from_the_bot_sees_their_centre_only_and_logs_out(setti
             screenshot(page, "access-center-laptop")
 
             page.click(f"a[href='/center/reports/{own}']")
-            assert own in page.inner_text("article") and "read" in page.inner_text("ul")
+            assert own in page.inner_text("article") and t("th", "ws_ev_read") in page.inner_text("ul")
 
             response = page.goto(f"{base}/center/reports/{other}")
             assert response is not None and response.status == 404

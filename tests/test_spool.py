@@ -267,3 +267,38 @@ def test_a_replayer_that_finds_redis_still_down_leaves_the_spool_alone(down: Con
         drain_now(down)
     assert len(spool_of(down).pending_files()) == 1
     assert os.listdir(down.settings.spool_path())
+
+
+def test_the_replayer_process_waits_small_and_replays_in_a_pass_of_its_own(up: Context, redis: Redis) -> None:
+    """The real `ntswatch spool replay`: it execs into the small watcher (gateway/spool_watch.py), which runs a
+    full pass as a child when a spool file appears; the report it held is queued once."""
+    import subprocess
+    import sys
+    import time
+
+    from reports.db import upgrade
+
+    upgrade(up.engine)
+    env = {**os.environ, "REDIS_URL": up.settings.redis_url, "DATABASE_URL": up.settings.database_url,
+           "NTS_CENTERS_FILE": up.settings.centers_file, "NTS_SECRET_KEY": SECRET_KEY,
+           "NTS_SPOOL_DIR": up.settings.spool_dir, "NTS_VAR_DIR": str(Path(up.settings.spool_dir).parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "spool", "replay", "--interval", "0.2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2.0)
+        assert proc.poll() is None
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        rss_mb = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+        assert rss_mb < 60, rss_mb  # waiting, it holds no engine (a full replayer was ~130 MB)
+        assert "gateway.spool_watch" in Path(f"/proc/{proc.pid}/cmdline").read_text()
+        spool_of(up).append(message(7))
+        deadline = time.monotonic() + 30
+        while spool_of(up).pending_files() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert spool_of(up).pending_files() == []
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    run_worker(redis)
+    with up.sessions() as session:
+        assert session.query(Report).count() == 1

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
 from reports import store
-from reports.db import make_engine, make_sessionmaker
+from reports.db import MIGRATIONS_DIR, alembic_config, current_revision, head_revision, make_engine, make_sessionmaker
 from reports.draft import ReportDraft
 from reports.identity import encrypt_contact
 from reports.models import AuditEvent, Base, InboundMessage, Report, Reporter
@@ -41,6 +41,26 @@ def test_migrations_match_the_models(database_url: str) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_a_database_at_head_is_not_migrated_again_nor_alembic_loaded(database_url: str) -> None:
+    import subprocess
+    import sys
+
+    engine = make_engine(database_url)
+    versions = sorted(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))
+    assert head_revision() == versions[-1] == current_revision(engine)  # the fixture's database is upgraded
+    probe = ("import sys; from reports.db import make_engine, upgrade; "
+             f"upgrade(make_engine({database_url!r})); print('alembic' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          cwd=MIGRATIONS_DIR.parent.parent).stdout.strip() == "False"
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), versions[-2])  # one migration behind
+    probe_behind = probe.replace("print('alembic' in sys.modules)", "print(sys.modules.get('alembic') is not None)")
+    assert subprocess.run([sys.executable, "-c", probe_behind], capture_output=True, text=True, check=True,
+                          cwd=MIGRATIONS_DIR.parent.parent).stdout.strip() == "True"  # one behind: migrated
+    assert current_revision(engine) == versions[-1]
 
 
 def test_save_report_is_idempotent(database_url: str) -> None:

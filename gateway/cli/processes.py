@@ -8,8 +8,6 @@ layering contract in `.importlinter` checks these imports like any other).
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Callable
 
 import click
 
@@ -36,63 +34,59 @@ def web() -> int:
     ctx = context()
     ctx.settings.check_serving()
     upgrade(ctx.engine)
+    # Built once here, before gunicorn forks its workers (preload): the gazetteer and the conversation load
+    # now, not in the first villager's request (that took ~1 s: the e2e benchmark's three slowest alerts were
+    # the first three), and the workers share those pages instead of each loading its own.
+    app = create_app(context=ctx)
+    app.extensions["ntswatch"].engine  # noqa: B018
+    ctx.gazetteer.warm()
+    ctx.engine.dispose()  # no database connection crosses the fork
+
+    def after_fork(_server: object, _worker: object) -> None:
+        ctx.engine.dispose(close=False)  # a pool inherited from the master is not this worker's
 
     class _App(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", ctx.settings.bind)
-            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "2")))
+            # One process of 8 threads carries a district office (hundreds of webhooks a second); a bigger
+            # server sets WEB_CONCURRENCY to its cores.
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", 8)
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("accesslog", None)  # access logs would carry nothing useful and cost I/O
+            self.cfg.set("preload_app", True)
+            self.cfg.set("post_fork", after_fork)
 
         def load(self) -> object:
-            return create_app(context=ctx)
+            return app
 
     _App().run()
     return 0
 
 
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    """For the worker's forked children (RQ's scheduler): end when the worker ends, even by SIGKILL.
-
-    An orphaned scheduler would keep its lock and run on after the worker is restarted (Linux prctl).
-    """
-
-    def arm() -> None:
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            return  # not Linux: nothing to arm
-        if os.getppid() != parent:  # the worker died before the line above took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return arm
-
-
 @cli.command()
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty (tests, one-off runs).")
 def worker(burst: bool) -> int:
-    """Run an RQ worker with the scheduler (retries, back-off, escalation timers) and the sweeper."""
+    """Run an RQ worker with the scheduler (retries, back-off, escalation timers) and the sweeper, each a thread."""
     from rq import SimpleWorker
 
     from reports.db import upgrade
+    from workers.scheduler import start_scheduler
     from workers.sweeper import start_sweeper
 
     ctx = context()
     ctx.settings.check_serving()
     upgrade(ctx.engine)
-    ctx.gazetteer  # noqa: B018 (load once before the first job, not inside it)
+    ctx.gazetteer.warm()  # load once before the first job, not inside it
     # SimpleWorker runs jobs in this process: no fork per job (the default Worker pays ~10 ms a fork and
     # reloads the gazetteer each time). Jobs are short and idempotent; a crash is recovered by the sweeper.
     rq_worker = SimpleWorker([ctx.jobs.rq], connection=ctx.jobs.redis)
-    os.register_at_fork(after_in_child=_die_with_parent(os.getpid()))
     if not burst:
         start_sweeper(ctx)  # re-queues work whose job a crash or a Redis restart lost
-    rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        start_scheduler(ctx)  # retries, back-off, escalation timers: a thread here, not a forked process
+    rq_worker.work(burst=burst, with_scheduler=burst, logging_level="INFO")
     return 0
 
 
@@ -124,19 +118,19 @@ def spool() -> None:
               help="Seconds between passes.")
 def spool_replay(once: bool, interval: float) -> int:
     """Drain the spool into the queue whenever Redis answers (one replayer per host)."""
+    if not once:  # the long wait runs as a small process; each pass loads the engine in a child (spool_watch)
+        import sys
+
+        os.execv(sys.executable, [sys.executable, "-m", "gateway.spool_watch", "--interval", str(interval)])  # noqa: S606 (our own interpreter, fixed arguments)
     from flows.engine import Engine
-    from gateway.replayer import drain, run_forever
+    from gateway.replayer import drain
     from gateway.spool import Spool
 
     ctx = context()
     ctx.settings.check_serving()
     box = Spool(ctx.settings.spool_path(), ctx.settings.secret_key)
-    engine = Engine.for_context(ctx)
-    if once:
-        result = drain(ctx, engine, box)
-        click.echo(f"replayed {result.replayed}, already handled {result.duplicates}, files {result.files}")
-        return 0
-    run_forever(ctx, engine, box, interval)
+    result = drain(ctx, Engine.for_context(ctx), box)
+    click.echo(f"replayed {result.replayed}, already handled {result.duplicates}, files {result.files}")
     return 0
 
 
