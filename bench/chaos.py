@@ -133,7 +133,8 @@ class Stack:
 
 
 def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int = 2,
-                database_url: str | None = None, web_workers: int | None = 2) -> Stack:
+                database_url: str | None = None, web_workers: int | None = 2,
+                centers_file: Path | None = None) -> Stack:
     """Redis, database (SQLite in `tmp` unless `database_url`), web (gunicorn with `web_workers` processes;
     None: the gateway's default, as `make run` has it), `workers` RQ workers, the spool replayer."""
     redis_proc, redis_url = start_redis(tmp / "redis")
@@ -142,7 +143,7 @@ def start_stack(tmp: Path, telegram: FakeTelegram, twilio: FakeAPI, workers: int
            "REDIS_URL": redis_url, "DATABASE_URL": database_url or f"sqlite:///{tmp / 'chaos.sqlite3'}",
            "NTS_VAR_DIR": str(tmp), "NTS_SPOOL_DIR": str(tmp / "spool"), "NTS_BIND": f"127.0.0.1:{port}",
            "NTS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "NTS_CENTERS_FILE": str(ROOT / "tests" / "fixtures" / "centers.yaml"),
+           "NTS_CENTERS_FILE": str(centers_file or ROOT / "tests" / "fixtures" / "centers.yaml"),
            "NTS_SECRET_KEY": "chaos-secret-key-0123456789abcdef", "NTS_API_TOKEN": "chaos-api-token",
            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_FROM": "+6640001234",
            "TWILIO_API_BASE": twilio.base_url, "TELEGRAM_BOT_TOKEN": "123456:CHAOS-token",
@@ -188,9 +189,10 @@ class Outcome:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def build_request(base: str, n: int, channel: str) -> tuple[str, dict[str, Any]]:
-    """The signed webhook a provider would send for report number `n`."""
-    _chat, template = TEMPLATES[n % len(TEMPLATES)]
+def build_request(base: str, n: int, channel: str,
+                  templates: tuple[tuple[str, str], ...] = TEMPLATES) -> tuple[str, dict[str, Any]]:
+    """The signed webhook a provider would send for report number `n` (its text from `templates`)."""
+    _chat, template = templates[n % len(templates)]
     text = template.format(n=n)
     phone = f"+668{n:08d}"
     if channel == "twilio":

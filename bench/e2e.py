@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bench.chaos import SERIAL, TEMPLATES, build_request, start_stack
+from bench.chaos import SERIAL, build_request, start_stack
 from bench.common import percentile, write_results
 from tests.fakes.http_api import start_fake_api
 from tests.fakes.telegram_api import start_fake_telegram
@@ -75,12 +75,65 @@ def pss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
-    """Run the load, wait for every alert (or 60 s), measure; write the results file."""
+# Ten border districts, each its own centre alerted in its own Telegram group (the issue's "10 centres").
+DISTRICTS = (("4803", "ท่าอุเทน"), ("2706", "อรัญประเทศ"), ("2302", "คลองใหญ่"), ("3403", "โขงเจียม"),
+             ("3702", "ชานุมาน"), ("4203", "เชียงคาน"), ("4302", "ท่าบ่อ"), ("3304", "กันทรลักษ์"),
+             ("3106", "ละหานทราย"), ("2703", "ตาพระยา"))
+TEMPLATES = tuple((f"-100{code}000000", f"แจ้ง ยาเสพติด อ.{name} เห็นเรือขนของข้ามโขง รหัส {{n:06d}}")
+                  for code, name in DISTRICTS)
+
+
+def write_centres(path: Path) -> Path:
+    """A centres file of the ten centres (and the national desk), each with a Telegram group and the inbox."""
+    lines = ['fallback: "national"', "centers:"]
+    for (code, name), (chat, _text) in zip(DISTRICTS, TEMPLATES, strict=True):
+        lines += [f'  - id: "{code}"', f'    districts: ["{code}"]', f'    name: "NTS-MWCC {name}"',
+                  "    language: th", "    notify:", f"      - telegram: {{chat_id: {chat}}}", "      - inbox: {}"]
+    lines += ['  - id: "national"', "    districts: []", '    name: "National desk"', "    language: en",
+              "    notify:", "      - telegram: {chat_id: -1009999999999}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _alerted(telegram: Any, arrived: dict[int, float]) -> None:
+    """Note the first arrival of each serial's alert in its own group."""
+    for call in telegram.sent():
+        m = SERIAL.search(str(call.params.get("text", "")))
+        if m and str(call.params.get("chat_id")) == TEMPLATES[int(m.group(1)) % len(TEMPLATES)][0]:
+            arrived.setdefault(int(m.group(1)), call.at)
+
+
+def _burst(base: str, first: int, count: int, telegram: Any, timeout_s: float = 180) -> dict[str, Any]:
+    """`count` reports from 8 concurrent senders as fast as the gateway takes them; wait for every alert."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(n: int) -> int:
+        url, kwargs = build_request(base, n, "twilio", TEMPLATES)
+        return requests.post(url, timeout=30, **kwargs).status_code
+
+    started, wall = time.monotonic(), time.time()
+    with ThreadPoolExecutor(8) as pool:
+        accepted = sum(1 for status in pool.map(post, range(first, first + count)) if status == 200)
+    ingest_s = time.monotonic() - started
+    arrived: dict[int, float] = {}
+    deadline = started + timeout_s
+    while time.monotonic() < deadline and len([n for n in arrived if n >= first]) < count:
+        _alerted(telegram, arrived)
+        time.sleep(0.2)
+    done = [n for n in arrived if n >= first]
+    drained_s = max(arrived[n] for n in done) - wall if done else None
+    return {"reports": count, "accepted": accepted, "alerted": len(done), "ingest_per_s": round(count / ingest_s, 1),
+            "last_alert_after_s": round(drained_s, 1) if drained_s else None,
+            "reports_per_s": round(len(done) / drained_s, 1) if drained_s else None}
+
+
+def main(rate: float = 5.0, seconds: float = 30.0, burst: int = 1000) -> dict[str, Any]:
+    """The steady load (latency), then a burst of `burst` reports (drain), then memory; write the results."""
     telegram, twilio = start_fake_telegram(), start_fake_api()
     with tempfile.TemporaryDirectory(prefix="ntswatch-e2e-") as tmp_dir:
         tmp = Path(tmp_dir)
-        stack = start_stack(tmp, telegram, twilio, workers=1, web_workers=None)  # as `make run` starts it
+        stack = start_stack(tmp, telegram, twilio, workers=1, web_workers=None,  # as `make run` starts it
+                            centers_file=write_centres(tmp / "centers.yaml"))
         try:
             sent: dict[int, float] = {}
             answered: dict[int, float] = {}
@@ -89,7 +142,7 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
             started = time.monotonic()
             for n in range(total):
                 time.sleep(max(0.0, started + n / rate - time.monotonic()))
-                url, kwargs = build_request(stack.base_url, n, "twilio")
+                url, kwargs = build_request(stack.base_url, n, "twilio", TEMPLATES)
                 sent[n] = time.time()
                 thread = threading.Thread(target=_post, args=(url, kwargs, n, answered))
                 thread.start()
@@ -99,16 +152,14 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
             deadline = time.monotonic() + 60
             arrived: dict[int, float] = {}
             while time.monotonic() < deadline and len(arrived) < total:
-                for call in telegram.sent():
-                    m = SERIAL.search(str(call.params.get("text", "")))
-                    if m and str(call.params.get("chat_id")) == TEMPLATES[int(m.group(1)) % len(TEMPLATES)][0]:
-                        arrived.setdefault(int(m.group(1)), call.at)
+                _alerted(telegram, arrived)
                 time.sleep(0.2)
             latencies = sorted((arrived[n] - sent[n]) * 1000 for n in arrived)
             webhook = sorted(answered.values())
             slowest = sorted(arrived, key=lambda n: arrived[n] - sent[n])[-3:]
             tail = [{"serial": n, "e2e_ms": round((arrived[n] - sent[n]) * 1000, 1),
                      "webhook_ms": round(answered.get(n, -1.0), 1)} for n in slowest]
+            burst_result = _burst(stack.base_url, total, burst, telegram) if burst else None
             memory = {proc.name: rss_mb(proc.popen.pid) for proc in stack.procs if proc.popen is not None}
             memory["redis"] = rss_mb(stack.redis_proc.pid) if stack.redis_proc is not None else 0.0
             proportional = {proc.name: pss_mb(proc.popen.pid) for proc in stack.procs if proc.popen is not None}
@@ -125,7 +176,8 @@ def main(rate: float = 5.0, seconds: float = 30.0) -> dict[str, Any]:
         "webhook": {"p50_ms": round(statistics.median(webhook), 1) if webhook else None,
                     "p99_ms": round(percentile(webhook, 99), 1) if webhook else None},
         "slowest": tail,
-        "rss_mb": {**memory, "total": round(sum(memory.values()), 1)},
+        "burst": burst_result,
+        "rss_mb": {**memory, "total": round(sum(memory.values()), 1)},  # after the burst
         "pss_mb": {**proportional, "total": round(sum(proportional.values()), 1)},
         "targets": {"e2e.p95_ms": 250, "e2e.p99_ms": 500, "rss_mb.total": 450},
     }
@@ -137,5 +189,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--burst", type=int, default=1000)
     args = parser.parse_args()
-    print(main(args.rate, args.seconds))
+    print(main(args.rate, args.seconds, args.burst))
