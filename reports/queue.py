@@ -9,6 +9,7 @@ is written once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,9 +92,17 @@ class JobCall:
     job: JobType[Any] = field(repr=False)
 
 
+JOB_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
 def safe_id(raw: str) -> str:
-    """An RQ job id from any text (RQ ids allow letters, digits, `-` and `_`, at most ~128 characters)."""
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in raw)[:120]
+    """An RQ job id from any text. RQ allows ASCII letters, digits, `-` and `_` (a provider's id with "Û" in it
+    made enqueue raise: a 500 to the provider). Text that is not already such an id, or is long, keeps a digest
+    of the whole, so two different keys never share a job id (a shared id would replace the waiting job)."""
+    if raw and len(raw) <= 120 and all(ch in JOB_ID_CHARS for ch in raw):
+        return raw
+    kept = "".join(ch if ch in JOB_ID_CHARS else "-" for ch in raw)[:100]
+    return f"{kept}-{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
 
 
 class JobQueue:

@@ -240,3 +240,4 @@ def test_no_fallback_when_telegram_works(ctx: Context, telegram: FakeTelegram, t
     assert [r for r in twilio_api.received("POST", "/2010-04-01/Accounts/")
             if not is_received_update(r.body["Body"])] == []
     assert set(deliveries(ctx, report_id)) == {"telegram"}
+
