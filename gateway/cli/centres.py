@@ -6,8 +6,6 @@ import json
 from datetime import date
 
 import click
-from redis.exceptions import RedisError
-from sqlalchemy import select
 
 from gateway.cli.base import cli, context
 from reports.enums import Role
@@ -62,6 +60,9 @@ def _language_text(item: str) -> tuple[str, str]:
 def centers_broadcast(center: str | None, texts: tuple[str, ...], template: str | None, day: object,
                       place: str | None, audience: str, status_id: str | None) -> int:
     """Queue an awareness broadcast of a centre to its members and subscribed villagers, each in their language."""
+    from redis.exceptions import RedisError
+    from sqlalchemy import select
+
     from centres import broadcasts
     from reports.models import Broadcast
 

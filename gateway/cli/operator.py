@@ -7,11 +7,9 @@ import json
 import os
 
 import click
-from sqlalchemy import select
 
 from gateway.cli.base import cli, context
 from reports.enums import Category, ReportStatus
-from reports.models import Report
 
 
 @cli.command()
@@ -59,6 +57,10 @@ def reports(click_ctx: click.Context, limit: int, ticket: str | None, center: st
     """List stored reports (pseudonymous: never a phone number); `reports export` writes CSV or GeoJSON."""
     if click_ctx.invoked_subcommand is not None:
         return 0
+    from sqlalchemy import select
+
+    from reports.models import Report
+
     ctx = context()
     query = select(Report).order_by(Report.created_at.desc()).limit(limit)
     for column, value in ((Report.ticket, ticket), (Report.center_id, center), (Report.status, status),
@@ -89,10 +91,12 @@ def reports(click_ctx: click.Context, limit: int, ticket: str | None, center: st
 def reports_export(fmt: str, center: str | None, status: str | None, category: str | None, since: str | None,
                    until: str | None, output: str | None) -> int:
     """The filtered reports as CSV (spreadsheet-safe) or GeoJSON, with no contact data — as the workspace exports."""
+    from sqlalchemy import select
     from werkzeug.datastructures import MultiDict
 
     from reports import export
     from reports.filters import FilterError, ReportFilter
+    from reports.models import Report
 
     given = {"center": center, "status": status, "category": category, "since": since, "until": until}
     try:  # the board's own reading of filters, so a bad one is named the same way ("since: Input should be …")

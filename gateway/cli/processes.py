@@ -11,7 +11,7 @@ import os
 
 import click
 
-from gateway.cli.base import cli, context
+from gateway.cli.base import cli, context, serving_settings
 
 
 @cli.command()
@@ -26,28 +26,20 @@ def run() -> int:
 @cli.command()
 def web() -> int:
     """Serve the web gateway on NTS_BIND with gunicorn (threads, no fork per request)."""
+    import subprocess
+    import sys
+
     from gunicorn.app.base import BaseApplication
 
-    from gateway.app import create_app
-    from reports.db import upgrade
-
-    ctx = context()
-    ctx.settings.check_serving()
-    upgrade(ctx.engine)
-    # Built once here, before gunicorn forks its workers (preload): the gazetteer and the conversation load
-    # now, not in the first villager's request (that took ~1 s: the e2e benchmark's three slowest alerts were
-    # the first three), and the workers share those pages instead of each loading its own.
-    app = create_app(context=ctx)
-    app.extensions["ntswatch"].engine  # noqa: B018
-    ctx.gazetteer.warm()
-    ctx.engine.dispose()  # no database connection crosses the fork
-
-    def after_fork(_server: object, _worker: object) -> None:
-        ctx.engine.dispose(close=False)  # a pool inherited from the master is not this worker's
+    settings = serving_settings()
+    # The master only supervises: the schema is brought up to date by a short-lived child, and the app is built
+    # in the worker, so the master holds no database layer, gazetteer or conversation (it was ~150 MB of RSS
+    # on a box with 2 GB for everything).
+    subprocess.run([sys.executable, "-m", "gateway.cli", "db", "upgrade"], check=True)
 
     class _App(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", ctx.settings.bind)
+            self.cfg.set("bind", settings.bind)
             # One process of 8 threads carries a district office (hundreds of webhooks a second); a bigger
             # server sets WEB_CONCURRENCY to its cores.
             self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
@@ -56,10 +48,17 @@ def web() -> int:
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("accesslog", None)  # access logs would carry nothing useful and cost I/O
-            self.cfg.set("preload_app", True)
-            self.cfg.set("post_fork", after_fork)
 
         def load(self) -> object:
+            # In the worker, before it accepts a connection: the gazetteer and the conversation load now, not
+            # in the first villager's request (that took ~1 s: the e2e benchmark's slowest alerts were the
+            # first ones).
+            from gateway.app import create_app
+
+            ctx = context()
+            app = create_app(context=ctx)
+            app.extensions["ntswatch"].engine  # noqa: B018
+            ctx.gazetteer.warm()
             return app
 
     _App().run()
