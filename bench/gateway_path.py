@@ -20,7 +20,7 @@ from flask import Flask
 from redis import Redis
 from twilio.request_validator import RequestValidator
 
-from bench.common import CountingConnection, bench_context, percentile, redis_server, write_results
+from bench.common import ROOT, CountingConnection, bench_context, percentile, redis_server, write_results
 from gateway.app import create_app
 
 TOKEN = "bench-twilio-token"
@@ -55,6 +55,82 @@ def _measure(client: Any, requests: list[tuple[str, bytes, dict[str, str]]], red
     }
 
 
+def _load(url: str, bodies: list[tuple[bytes, dict[str, str]]], senders: int = 8) -> dict[str, Any]:
+    """POST every body from `senders` keep-alive connections at once; requests per second and latencies."""
+    import threading
+
+    import requests
+
+    timings: list[float] = []
+    lock = threading.Lock()
+    chunks = [bodies[i::senders] for i in range(senders)]
+
+    def send(chunk: list[tuple[bytes, dict[str, str]]]) -> None:
+        with requests.Session() as session:
+            for body, headers in chunk:
+                t0 = time.perf_counter()
+                resp = session.post(url, data=body, headers={**headers, "Content-Type":
+                                                             "application/x-www-form-urlencoded"}, timeout=30)
+                took = time.perf_counter() - t0
+                assert resp.status_code == 200, resp.status_code
+                with lock:
+                    timings.append(took)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in chunks]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    timings.sort()
+    return {"requests": len(bodies), "req_per_s": round(len(bodies) / elapsed, 1),
+            "p50_ms": round(statistics.median(timings) * 1000, 2), "p99_ms": round(percentile(timings, 99) * 1000, 2)}
+
+
+def in_gunicorn(n: int = 2000) -> dict[str, Any]:
+    """The bare endpoint and the one-line report webhook served by gunicorn as `ntswatch web` runs it (one
+    process, gthread, 8 threads), each loaded from 8 concurrent keep-alive connections."""
+    import os
+    import socket
+    import subprocess
+
+    import requests
+
+    with tempfile.TemporaryDirectory() as tmp, redis_server(tmp) as url:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "REDIS_URL": url, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+               "NTS_SECRET_KEY": "bench-secret-key-0123456789", "TWILIO_AUTH_TOKEN": TOKEN,
+               "NTS_PUBLIC_URL": "https://gateway.example.org", "NTS_VAR_DIR": tmp}
+        subprocess.run([sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, check=True)
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1",
+                                 "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_pair:app"],
+                                env=env, cwd=str(ROOT))
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(base + "/healthz", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start")
+                time.sleep(0.2)
+            _load(base + "/bare", [(b"a=1", {})] * 200)  # warm both paths and the connections
+            bare = _load(base + "/bare", [(b"a=1", {})] * n)
+            hook = _load(base + "/webhooks/twilio/sms",
+                         [_signed("แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง") for _ in range(n)])
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return {"bare_flask": bare, "webhook_one_line_report": hook,
+            "fraction_of_bare_flask": round(hook["req_per_s"] / bare["req_per_s"], 3), "senders": 8}
+
+
 def main(n: int = 2000) -> dict[str, Any]:
     """Run the three measurements and write the results file."""
     with tempfile.TemporaryDirectory() as tmp, redis_server(tmp) as url:
@@ -76,6 +152,7 @@ def main(n: int = 2000) -> dict[str, Any]:
     for key in ("webhook_new_conversation", "webhook_one_line_report"):
         results[key]["fraction_of_bare_flask"] = round(results[key]["req_per_s"] / base, 3)
     results["n"] = n
+    results["gunicorn"] = in_gunicorn(n)  # the issue's comparison: the same gunicorn setup, 8 connections
     write_results("gateway_path", results)
     return results
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import board, drain, latest, resolve, scale
+from bench import board, drain, gateway_path, latest, resolve, scale
 
 
 def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,6 +18,9 @@ def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.
     assert drained["stored"] == 10 and drained["reports_per_s"] > 0 and drained["baseline_jobs_per_s"] > 0
     resolved = resolve.main(n=50)
     assert resolved["text_us"]["median"] > 0 and resolved["gps_us"]["median"] > 0
+    path = gateway_path.main(n=40)
+    served = path["gunicorn"]
+    assert served["webhook_one_line_report"]["requests"] == 40 and served["fraction_of_bare_flask"] > 0
     listed = board.main(n=300, rounds=1)
     assert listed["sqlite"]["board"]["median_ms"] > 0 and listed["sqlite"]["reports"] == 300
     assert latest.main() == 0
@@ -25,6 +28,7 @@ def test_short_benchmarks_write_latest_json(tmp_path: Path, monkeypatch: pytest.
     assert set(latest.KEYS) <= set(result) and result["commit"] and result["machine"]["cpus"]
     assert result["drain.reports_per_s"] == drained["reports_per_s"]
     assert result["resolve_us.gps"] == resolved["gps_us"]["median"]
+    assert result["ingest.ratio"] == path["gunicorn"]["fraction_of_bare_flask"]
     assert "scale.two_workers_ratio" in result["not_measured"] and "drain.reports_per_s" not in result["not_measured"]
 
 
