@@ -37,19 +37,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and all its descendants, in MB."""
+def _tree_kb(pid: int, proc_file: str, field: str) -> int:
+    """The sum of `field` (kB) in /proc/<pid>/<proc_file> over `pid` and all its descendants."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/{proc_file}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1])
         except OSError:
             continue
         todo += _children(current)
-    return round(total / 1024, 1)
+    return total
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants, in MB."""
+    return round(_tree_kb(pid, "status", "VmRSS:") / 1024, 1)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of `pid` and its descendants, in MB: a page shared by n processes counts 1/n (a
+    forked gunicorn worker shares most of its master's pages, which a sum of RSS counts twice)."""
+    return round(_tree_kb(pid, "smaps_rollup", "Pss:") / 1024, 1)
 
 
 def _post(url: str, kwargs: dict[str, Any], n: int, answered: dict[int, float]) -> None:
@@ -57,22 +68,6 @@ def _post(url: str, kwargs: dict[str, Any], n: int, answered: dict[int, float]) 
     started = time.time()
     requests.post(url, timeout=30, **kwargs)
     answered[n] = (time.time() - started) * 1000
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional memory of `pid` and its descendants, in MB: a page shared by n processes counts 1/n (a
-    forked gunicorn worker shares most of its master's pages, which a sum of RSS counts twice)."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-        todo += _children(current)
-    return round(total / 1024, 1)
 
 
 # Ten border districts, each its own centre alerted in its own Telegram group (the issue's "10 centres").
