@@ -345,3 +345,16 @@ def test_report_page_draws_the_tambon_in_its_district(ctx: Context, client: Flas
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert svg.count("<path") > 3 and svg.count('fill="#cfe2f3"') == 1  # the district's tambons, one filled
     assert "<title>พนอม</title>" in svg
+
+
+def test_a_desk_over_several_districts_filters_by_district(ctx: Context, client: FlaskClient) -> None:
+    report_many(ctx, ["แจ้ง ยาเสพติด ท่าอุเทน เรือขนกล่อง", "แจ้ง ยาเสพติด เมืองนครพนม รถขนยา"])
+    log_in(ctx, client, PROVINCE)  # the provincial desk reads Tha Uthen and Mueang Nakhon Phanom
+    page = board(client)
+    lang = re.search(r'<html lang="(\w+)"', page).group(1)  # type: ignore[union-attr]
+    assert '<select name="district">' in page and '<option value="4803" >' in page and '<option value="4801" >' in page
+    assert f">{ctx.gazetteer.district_name('4803', lang)}</option>" in page  # named in the reader's language
+    only = board(client, "district=4801")
+    assert t(lang, "ws_count", first=1, last=1, total=1) in only and "รถขนยา" in only and "เรือขนกล่อง" not in only
+    log_in(ctx, client, HEAD_THA_UTHEN)
+    assert '<select name="district">' not in board(client)  # one district: nothing to choose

@@ -138,6 +138,7 @@ def board() -> Any:
         live=f.offset == 0, live_every=LIVE_EVERY_MS, notice=g.get("board_notice", ""),
         tambon=gazetteer.tambon_name(f.tambon, lang) if f.tambon else "",
         tambons=sorted({gazetteer.tambon_name(c, lang) or c for c in gazetteer.tambons_of(_my_districts())}),
+        districts=sorted(((d, gazetteer.district_name(d, lang) or d) for d in _my_districts()), key=lambda x: x[1]),
         statuses=[s.value for s in ReportStatus], categories=[c.value for c in Category],
         channels=[(c, channel_label(c, lang)) for c in ("twilio", "ussd", "telegram", "line", "web", "offline",
                                                          "walk_in")],

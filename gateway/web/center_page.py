@@ -39,6 +39,8 @@ BOARD = """<form class="filters" method="get" action="/center">
 {% for l, name in [("th","ไทย"),("lo","ລາວ"),("km","ខ្មែរ"),("en","English")] %}<option value="{{ l }}" {{ 'selected' if f.language == l else '' }}>{{ name }}</option>{% endfor %}</select></label>
 <label>{{ t('ws_flag') }}<select name="flag"><option value="">{{ t('ws_any') }}</option>
 {% for fl, label in flags %}<option value="{{ fl }}" {{ 'selected' if f.flag == fl else '' }}>{{ label }}</option>{% endfor %}</select></label>
+{% if districts|length > 1 %}<label>{{ t('ws_district') }}<select name="district"><option value="">{{ t('ws_any') }}</option>
+{% for code, name in districts %}<option value="{{ code }}" {{ 'selected' if f.district == code else '' }}>{{ name }}</option>{% endfor %}</select></label>{% endif %}
 <label>{{ t('ws_tambon') }}<input type="text" name="tambon" value="{{ tambon }}" size="12" list="tambons" autocomplete="off"></label>
 <datalist id="tambons">{% for name in tambons %}<option value="{{ name }}">{% endfor %}</datalist>
 <label>{{ t('ws_from') }}<input type="date" name="from" value="{{ day_from }}"></label>
