@@ -36,14 +36,15 @@ def test_short_scale_out_on_postgresql(tmp_path: Path, monkeypatch: pytest.Monke
     """One worker then two on a scratch PostgreSQL database: nothing lost, doubled or reordered; a ratio."""
     monkeypatch.setenv("NTS_BENCH_RESULTS", str(tmp_path))
     server = os.environ.get("NTS_TEST_POSTGRES_URL")
-    measured = scale.main(n=24, postgres=server)
+    measured = scale.main(n=24, postgres=server, rounds=1)
     if not server:
         assert measured["two_workers_ratio"] is None and "PostgreSQL" in measured["why"]
         return
     for run in (measured["one_worker"], measured["two_workers"]):
         assert run["accepted"] == run["alerted"] == 24, run
         assert run["lost"] == run["doubled"] == 0 and run["reordered_groups"] == [], run
-    assert measured["two_workers_ratio"] > 0
+    assert measured["two_workers_ratio"] > 0 and measured["lost"] == measured["doubled"] == 0
+    assert measured["reordered_groups"] == []
     latest.main()
     assert json.loads((tmp_path / "latest.json").read_text())["scale.two_workers_ratio"] == \
         measured["two_workers_ratio"]
