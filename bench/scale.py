@@ -82,6 +82,32 @@ def _stored_order(database_url: str) -> dict[str, list[int]]:
     return order
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_kind(stack: Any) -> dict[str, float]:
+    """CPU seconds so far of the workers, the web, Redis, PostgreSQL's server processes, and this process (the
+    load generator and the fake Telegram/Twilio servers): who the two cores went to."""
+    found = {"workers": sum(_cpu_s(p.popen.pid) for p in stack.procs if p.name.startswith("worker") and p.popen),
+             "web": sum(_cpu_s(p.popen.pid) for p in stack.procs if p.name == "web" and p.popen),
+             "redis": _cpu_s(stack.redis_proc.pid) if stack.redis_proc else 0.0,
+             "bench_and_fake_providers": _cpu_s(os.getpid()), "postgresql": 0.0}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found["postgresql"] += _cpu_s(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def run_once(server_url: str, workers: int, n: int, timeout_s: float = 300) -> dict[str, Any]:
     """One backlog of `n` reports drained by `workers` worker processes; the figures and the checks."""
     telegram, twilio = start_fake_telegram(), start_fake_api()
@@ -97,6 +123,7 @@ def run_once(server_url: str, workers: int, n: int, timeout_s: float = 300) -> d
             with ThreadPoolExecutor(8) as pool:
                 accepted = sum(1 for status in pool.map(post, range(n)) if status == 200)
             cli = [sys.executable, "-m", "gateway.cli", "worker"]
+            cpu_before = _cpu_by_kind(stack)
             started = time.monotonic()
             with stack.lock:
                 for i in range(workers):
@@ -107,6 +134,7 @@ def run_once(server_url: str, workers: int, n: int, timeout_s: float = 300) -> d
             while time.monotonic() < deadline and len({s for _, _, s in _alerts(telegram)}) < n:
                 time.sleep(0.2)
             alerts = _alerts(telegram)
+            cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in _cpu_by_kind(stack).items()}
         finally:
             stack.stop()
         stored_order = _stored_order(db)
@@ -119,6 +147,7 @@ def run_once(server_url: str, workers: int, n: int, timeout_s: float = 300) -> d
     return {"workers": workers, "reports": n, "accepted": accepted, "alerted": len(serials),
             "lost": n - len(serials), "doubled": sum(1 for c in serials.values() if c > 1),
             "reordered_groups": sorted(chat for chat, order in stored_order.items() if arrived.get(chat) != order),
+            "cpu_s": cpu,  # CPU seconds each kind of process used while the backlog drained (2 cores)
             "drain_s": round(span, 2), "alerts_per_s": round((len(alerts) - 1) / span, 1) if span else None,
             # A stall shows as one long gap between alerts (a wake-up lost, a lock waited for).
             "longest_gap_s": round(max((b[0] - a[0] for a, b in pairwise(alerts)),
