@@ -27,10 +27,11 @@ from gateway.channels.sending import NotConfigured, SendError
 from gateway.channels.sms import send_sms
 from gateway.channels.telegram import client as telegram
 from i18n.catalog import text as t
+from reporters import updates
 from reports import incidents, sendonce, store
 from reports.centres_file import Center, NotifyTarget
 from reports.context import Context
-from reports.enums import DeliveryStatus, NotifyKind
+from reports.enums import Channel, DeliveryStatus, NotifyKind
 from reports.models import Delivery, Report, utcnow
 from reports.queue import NOTIFY, STATUS_UPDATE, RetryPolicy
 
@@ -40,6 +41,11 @@ log = logging.getLogger("ntswatch.delivery")
 ORDERED = frozenset({NotifyKind.TELEGRAM, NotifyKind.LINE, NotifyKind.SMS})
 FALLBACK_FROM = frozenset({NotifyKind.TELEGRAM, NotifyKind.LINE})  # chat channels whose outage moves to fallback
 WAITING_RECHECK_S = 60
+RECEIVED = "received:"  # in notify's follow-up list: tell the reporter now that the centre has their report
+# Channels whose reporter got the ticket in the webhook's own answer (TwiML, the USSD screen, the web page, the
+# batch response): the "received" update cannot overtake it, so it is sent from the job already running. Chat
+# channels get their ticket by a queued message, so their update is queued behind it.
+RECEIPT_IN_ANSWER = frozenset({Channel.TWILIO, Channel.USSD, Channel.WEB, Channel.OFFLINE, Channel.WALK_IN})
 
 
 def delivery_key(report_id: str, target_key: str) -> str:
@@ -125,8 +131,24 @@ def _notify_once(ctx: Context, delivery_id: str) -> str:
         with ctx.sessions.begin() as session:
             outcome = _notify_claimed(ctx, session, delivery_id, ledger, follow_up)
     for next_id in follow_up:
-        enqueue_notify(ctx, next_id, at_front=True)  # the channel is free now: next in line goes first
+        if next_id.startswith(RECEIVED):
+            _tell_reporter_received(ctx, next_id.removeprefix(RECEIVED))
+        else:
+            enqueue_notify(ctx, next_id, at_front=True)  # the channel is free now: next in line goes first
     return outcome
+
+
+def _tell_reporter_received(ctx: Context, report_id: str) -> None:
+    """"Received by the centre" to the reporter from this job (sent once whatever happens: its own ledger); a
+    failed try is queued as the usual job."""
+    try:
+        updates.send_status_update(ctx, report_id, "received", now=True)
+    except Exception as exc:
+        log.info("'received' update for %s queued (%s)", report_id, type(exc).__name__)
+        try:
+            ctx.jobs.enqueue(STATUS_UPDATE(report_id, "received"))
+        except Exception as exc2:
+            log.warning("'received' update not queued (%s)", type(exc2).__name__)
 
 
 def _text(ctx: Context, session: Session, delivery: Delivery, report: Report, center: Center) -> str:
@@ -236,6 +258,10 @@ def _mark_sent(ctx: Context, session: Session, delivery: Delivery, provider_id: 
     follow_up += _next_in_line(session, delivery)
     if not delivery.target.get("partner") and not _sent_before(session, delivery):
         # The centre has it now: "received by the Tha Uthen centre" to the reporter (reporters/updates.py).
+        report = session.get(Report, delivery.report_id)
+        if report is not None and report.channel in RECEIPT_IN_ANSWER:
+            follow_up.append(RECEIVED + delivery.report_id)  # after this transaction commits, from this job
+            return
         try:
             ctx.jobs.enqueue(STATUS_UPDATE(delivery.report_id, "received"))
         except Exception as exc:

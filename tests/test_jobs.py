@@ -241,3 +241,19 @@ def test_no_fallback_when_telegram_works(ctx: Context, telegram: FakeTelegram, t
             if not is_received_update(r.body["Body"])] == []
     assert set(deliveries(ctx, report_id)) == {"telegram"}
 
+
+
+def test_an_sms_report_is_one_job_from_storing_to_the_reporters_update(ctx: Context, telegram: FakeTelegram,
+                                                                     twilio_api: FakeAPI) -> None:
+    """process_report stores, alerts (first attempts) and, the SMS reporter's ticket having gone in the webhook's
+    answer, tells them "received" from the same job; a chat reporter's update stays a job of its own, queued
+    behind their ticket (tests/test_channel_line.py checks that order)."""
+    from rq.registry import FinishedJobRegistry
+
+    report_id = complete(ctx, "แจ้ง ยาเสพติด ท่าอุเทน เห็นเรือขนของข้ามโขง")
+    run_worker(ctx.redis)
+    finished = FinishedJobRegistry(queue=ctx.jobs.rq).get_job_ids()
+    assert finished == [f"report-{report_id}"]
+    assert len(telegram.sent()) == 1 and {d.status for d in deliveries(ctx, report_id).values()} == {"sent"}
+    updates = [r.body["Body"] for r in twilio_api.received("POST", "/2010-04-01/Accounts/")]
+    assert len(updates) == 1 and is_received_update(updates[0])
